@@ -1,0 +1,87 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "share-manager",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "share-manager", targets: ["share-manager"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    ],
+    targets: [
+        // C libraries stay behind thin wrappers in their own targets.
+        .systemLibrary(
+            name: "CDBus",
+            pkgConfig: "dbus-1",
+            providers: [.apt(["libdbus-1-dev"])]
+        ),
+        .target(name: "CSpawn"),
+
+        .target(
+            name: "DBusKit",
+            dependencies: ["CDBus"]
+        ),
+        .target(
+            name: "GaneshaControl",
+            dependencies: ["DBusKit"]
+        ),
+        .target(
+            name: "GaneshaConfig",
+            dependencies: [.product(name: "Mustache", package: "swift-mustache")]
+        ),
+        .target(
+            name: "VolumeDevice",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "Supervision",
+            dependencies: ["CSpawn", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "HTTPEndpoints",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "ShareManager",
+            dependencies: [
+                "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "Supervision", "HTTPEndpoints",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .executableTarget(
+            name: "share-manager",
+            dependencies: ["ShareManager"]
+        ),
+
+        // Helpers the tests share: temp dirs, free ports, root checks, process cleanup by PID.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+
+        .testTarget(name: "DBusKitTests", dependencies: ["DBusKit", "TestSupport"]),
+        .testTarget(name: "GaneshaControlTests", dependencies: ["GaneshaControl", "DBusKit", "TestSupport"]),
+        .testTarget(name: "GaneshaConfigTests", dependencies: ["GaneshaConfig", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "TestSupport"]),
+        .testTarget(name: "ShareManagerTests", dependencies: ["ShareManager", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"], exclude: ["Tools"]),
+    ]
+)
+
+// Strict settings for every target of ours, in one place.
+for target in package.targets where target.type != .system && target.name != "CSpawn" {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .swiftLanguageMode(.v6),
+        .enableUpcomingFeature("ExistentialAny"),
+    ]
+}

@@ -1,0 +1,15 @@
+#ifndef CSPAWN_H
+#define CSPAWN_H
+
+#include <sys/types.h>
+
+/// Forks and execs `path` with `argv`/`envp`, wiring the child's stdin to /dev/null and
+/// stdout/stderr to `out_fd`/`err_fd`. The child gets PR_SET_PDEATHSIG(SIGKILL), so it dies
+/// with share-manager: note that the signal fires when the *thread* that forked exits,
+/// so callers must fork from one long-lived thread. The child also gets a fresh signal
+/// mask and default dispositions (we block signals we handle ourselves).
+/// Returns the child's pid, or -1 with errno set (errno from exec is reported through a
+/// close-on-exec pipe, so a missing binary fails here rather than as exit 127).
+pid_t cspawn_spawn(const char *path, char *const argv[], char *const envp[], int out_fd, int err_fd);
+
+#endif

@@ -1,0 +1,18 @@
+/// The two Ganesha files of one volume: the main config (no EXPORT block, so Ganesha starts
+/// without one) and the export file given to AddExport.
+public struct RenderedConfig: Sendable, Equatable {
+    public let main: String
+    public let export: String
+}
+
+extension TemplateSet {
+    public func renderGanesha(_ settings: GaneshaSettings) -> RenderedConfig {
+        let context = settings.templateContext
+        return RenderedConfig(main: render(.ganesha, context), export: render(.export, context))
+    }
+
+    /// The private system bus for one Ganesha; its socket lives in `runDirectory`.
+    public func renderBusConfig(runDirectory: SafePath) -> String {
+        render(.bus, ["runDirectory": runDirectory.value])
+    }
+}

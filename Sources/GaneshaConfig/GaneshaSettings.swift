@@ -1,0 +1,43 @@
+/// Everything the Ganesha templates need, each value already validated.
+public struct GaneshaSettings: Sendable, Equatable {
+    /// Fixed for ever: it is part of every client's file handles (0 is Ganesha's pseudo root).
+    public static let exportID: UInt16 = 1
+
+    public var volume: VolumeName
+    public var nfsAddress: NetworkAddress
+    public var nfsPort: UInt16
+    public var gracePeriod: Int
+    public var leaseLifetime: Int
+    /// The folder Ganesha exports (`<mount point>/data`).
+    public var exportPath: SafePath
+    /// Ganesha's RecoveryRoot (`<mount point>/.share-manager/recovery`).
+    public var recoveryRoot: SafePath
+
+    public init(
+        volume: VolumeName, nfsAddress: NetworkAddress, nfsPort: UInt16, gracePeriod: Int,
+        leaseLifetime: Int, exportPath: SafePath, recoveryRoot: SafePath
+    ) {
+        self.volume = volume
+        self.nfsAddress = nfsAddress
+        self.nfsPort = nfsPort
+        self.gracePeriod = gracePeriod
+        self.leaseLifetime = leaseLifetime
+        self.exportPath = exportPath
+        self.recoveryRoot = recoveryRoot
+    }
+
+    /// What the templates see. Only validated values go in; nothing here is free text.
+    var templateContext: [String: String] {
+        [
+            "volume": volume.value,
+            "nfsAddress": nfsAddress.value,
+            "nfsPort": String(nfsPort),
+            "gracePeriod": String(gracePeriod),
+            "leaseLifetime": String(leaseLifetime),
+            "exportPath": exportPath.value,
+            "recoveryRoot": recoveryRoot.value,
+            "exportID": String(Self.exportID),
+            "filesystemID": FilesystemID.forVolume(volume),
+        ]
+    }
+}

@@ -1,0 +1,86 @@
+import GaneshaConfig
+import GaneshaControl
+import HTTPEndpoints
+import NIOHTTP1
+
+/// /healthz, /readyz and /metrics.
+///
+/// Liveness stays 200 while share-manager makes progress (a long device preparation must not
+/// get the Pod killed); readiness is 200 only when Ganesha says the export is active.
+struct Endpoints: Sendable {
+    let state: RuntimeState
+    let metrics: ShareMetrics
+
+    func handle(_ method: HTTPMethod, _ path: String) async -> HTTPResponse {
+        guard method == .GET || method == .HEAD else {
+            return HTTPResponse(status: .methodNotAllowed, body: "only GET\n")
+        }
+        switch path {
+        case "/healthz": return await health()
+        case "/readyz": return await readiness()
+        case "/metrics":
+            _ = await exportCount()
+            return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
+        default:
+            return HTTPResponse(status: .notFound, body: "not found: try /healthz, /readyz or /metrics\n")
+        }
+    }
+
+    private func health() async -> HTTPResponse {
+        let (phase, ganesha, client) = await state.snapshot()
+        switch phase {
+        case .preparingDevice, .startingGanesha:
+            return HTTPResponse(status: .ok, body: "ok: \(phase.rawValue)\n")
+        case .stopping:
+            return HTTPResponse(status: .serviceUnavailable, body: "stopping\n")
+        case .serving:
+            guard let ganesha, ganesha.isRunning, let client else {
+                metrics.ganeshaUp.set(Double(0))
+                return HTTPResponse(status: .serviceUnavailable, body: "Ganesha is not running\n")
+            }
+            do {
+                _ = try await client.grace()
+                metrics.ganeshaUp.set(Double(1))
+                return HTTPResponse(status: .ok, body: "ok\n")
+            } catch {
+                metrics.ganeshaUp.set(Double(0))
+                return HTTPResponse(status: .serviceUnavailable, body: "Ganesha does not answer D-Bus: \(error)\n")
+            }
+        }
+    }
+
+    private func readiness() async -> HTTPResponse {
+        let phase = await state.phase
+        guard phase == .serving else {
+            return HTTPResponse(status: .serviceUnavailable, body: "not ready: \(phase.rawValue)\n")
+        }
+        switch await exportCount() {
+        case .success(let active) where active > 0:
+            return HTTPResponse(status: .ok, body: "ready\n")
+        case .success:
+            return HTTPResponse(status: .serviceUnavailable, body: "not ready: the export is not active\n")
+        case .failure(let error):
+            return HTTPResponse(status: .serviceUnavailable, body: "not ready: \(error)\n")
+        }
+    }
+
+    /// Asks Ganesha which exports are active and updates the gauges on the way.
+    private func exportCount() async -> Result<Int, GaneshaError> {
+        let (_, ganesha, client) = await state.snapshot()
+        guard let ganesha, ganesha.isRunning, let client else {
+            metrics.ganeshaUp.set(Double(0))
+            metrics.exports.set(Double(0))
+            return .failure(.notRegistered)
+        }
+        do {
+            let exports = try await client.showExports()
+            let ours = exports.filter { $0.id == GaneshaSettings.exportID }.count
+            metrics.ganeshaUp.set(Double(1))
+            metrics.exports.set(Double(exports.filter { $0.id != 0 }.count))
+            return .success(ours)
+        } catch {
+            metrics.ganeshaUp.set(Double(0))
+            return .failure(error)
+        }
+    }
+}

@@ -1,0 +1,156 @@
+import DBusKit
+import Foundation
+import GaneshaConfig
+import GaneshaControl
+import Logging
+import Supervision
+import VolumeDevice
+
+/// Why a run could not start; each says what to do next.
+enum StartupError: Error, CustomStringConvertible {
+    case stopped
+    case stateDir(String, String)
+    case busDidNotStart(String)
+    case ganeshaDidNotStart(String)
+    case exportFailed(String)
+
+    var description: String {
+        switch self {
+        case .stopped: "stopped by a signal during start-up"
+        case .stateDir(let path, let why): "cannot write the state directory \(path): \(why); check --state-dir"
+        case .busDidNotStart(let why): "the private D-Bus daemon did not start: \(why)"
+        case .ganeshaDidNotStart(let why): "Ganesha did not start: \(why); its own log lines above say more"
+        case .exportFailed(let why): "Ganesha refused the export: \(why)"
+        }
+    }
+}
+
+extension Lifecycle {
+    func startUp(_ started: Started, sink: AsyncStream<ShareManagerRuntime.Event>.Continuation) async throws {
+        let preparer = VolumePreparer(
+            volume: options.volume.value, device: options.device ?? "", mountPoint: options.mountPoint.value,
+            fsType: options.fsType, logger: logger
+        )
+        let volume = try await preparer.prepare()
+        started.volume = volume
+        logger.info("volume mounted", metadata: [
+            "device": "\(volume.devicePath)", "mountPoint": "\(volume.mountPoint)",
+            "filesystem": "\(volume.filesystem.rawValue)", "formatted": "\(volume.formatted)",
+        ])
+        guard !stop.isRequested else { throw StartupError.stopped }
+
+        await state.enter(.startingGanesha)
+        try writeStateFiles()
+        let busAddress = try await startBus(started)
+        guard !stop.isRequested else { throw StartupError.stopped }
+        try await startGanesha(started, busAddress: busAddress, sink: sink)
+        guard !stop.isRequested else { throw StartupError.stopped }
+        try await addExport(started)
+    }
+
+    private func writeStateFiles() throws {
+        let rendered = templates.renderGanesha(options.ganesha)
+        do {
+            try FileManager.default.createDirectory(
+                atPath: options.stateDir.value, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+            )
+            try Data(rendered.main.utf8).write(to: URL(fileURLWithPath: layout.ganeshaConfig), options: .atomic)
+            try Data(rendered.export.utf8).write(to: URL(fileURLWithPath: layout.exportConfig), options: .atomic)
+        } catch {
+            throw StartupError.stateDir(options.stateDir.value, "\(error)")
+        }
+    }
+
+    /// Uses the bus named by DBUS_SYSTEM_BUS_ADDRESS when it answers; otherwise starts a private
+    /// one (a Pod has no system bus).
+    private func startBus(_ started: Started) async throws -> String {
+        if let given = ProcessInfo.processInfo.environment["DBUS_SYSTEM_BUS_ADDRESS"],
+           let probe = try? await DBusConnection.connect(address: given, timeout: .seconds(2)) {
+            probe.close()
+            logger.info("using the D-Bus system bus at \(given)")
+            return given
+        }
+        let busDir = try SafePath(validating: layout.busDirectory, flag: "state-dir")
+        do {
+            try FileManager.default.createDirectory(
+                atPath: busDir.value, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+            )
+            try? FileManager.default.removeItem(atPath: layout.busSocket)
+            let config = templates.renderBusConfig(runDirectory: busDir)
+            try Data(config.utf8).write(to: URL(fileURLWithPath: layout.busConfig), options: .atomic)
+        } catch {
+            throw StartupError.stateDir(busDir.value, "\(error)")
+        }
+        let bus = try await SupervisedProcess.start(
+            name: "dbus-daemon", executable: Executables.find("dbus-daemon"),
+            arguments: ["--nofork", "--nopidfile", "--nosyslog", "--config-file=\(layout.busConfig)"],
+            environment: ProcessInfo.processInfo.environment, logger: logger
+        )
+        started.bus = bus
+        let up = await Readiness.poll(timeout: .seconds(10)) {
+            bus.isRunning && Readiness.acceptsUnix(path: layout.busSocket)
+        }
+        guard up else {
+            throw StartupError.busDidNotStart(bus.exitStatus.map { "dbus-daemon \($0)" } ?? "its socket did not accept connections within 10 s")
+        }
+        logger.info("private D-Bus system bus started", metadata: ["pid": "\(bus.pid)", "socket": "\(layout.busSocket)"])
+        return layout.busAddress
+    }
+
+    private func startGanesha(
+        _ started: Started, busAddress: String, sink: AsyncStream<ShareManagerRuntime.Event>.Continuation
+    ) async throws {
+        try? FileManager.default.removeItem(atPath: layout.ganeshaPidFile)
+        var environment = ProcessInfo.processInfo.environment
+        environment["DBUS_SYSTEM_BUS_ADDRESS"] = busAddress
+        let ganesha = try await SupervisedProcess.start(
+            name: "ganesha", executable: Executables.find("ganesha.nfsd"),
+            arguments: ["-F", "-f", layout.ganeshaConfig, "-L", "/dev/stdout", "-p", layout.ganeshaPidFile],
+            environment: environment, logger: logger
+        )
+        started.ganesha = ganesha
+        ganesha.onExit { sink.yield(.ganeshaExited("\($0)")) }
+
+        let connection = try await DBusConnection.connect(address: busAddress, timeout: .seconds(5))
+        started.connection = connection
+        let client = GaneshaClient(connection: connection, callTimeout: .seconds(5))
+        started.client = client
+        let port = options.ganesha.nfsPort
+        let host = probeHost
+        // Ganesha keeps running without D-Bus when it cannot own its name, so both the name
+        // and the NFS port must answer before it counts as started.
+        let ready = await Readiness.poll(timeout: .seconds(30), interval: .milliseconds(25)) {
+            guard ganesha.isRunning, !stop.isRequested else { return true }
+            guard (try? await client.isRegistered()) == true else { return false }
+            return Readiness.acceptsTCP(host: host, port: port)
+        }
+        if stop.isRequested { throw StartupError.stopped }
+        if let status = ganesha.exitStatus { throw StartupError.ganeshaDidNotStart("ganesha.nfsd \(status)") }
+        guard ready else {
+            throw StartupError.ganeshaDidNotStart("it did not own org.ganesha.nfsd and accept NFS connections on \(host):\(port) within 30 s")
+        }
+        await state.ganeshaStarted(ganesha, client: client)
+        logger.info("Ganesha started", metadata: ["pid": "\(ganesha.pid)", "port": "\(port)"])
+    }
+
+    private func addExport(_ started: Started) async throws {
+        guard let client = started.client else { return }
+        do {
+            let reply = try await client.addExport(configPath: layout.exportConfig, exportID: GaneshaSettings.exportID)
+            let active = try await client.showExports().contains { $0.id == GaneshaSettings.exportID }
+            guard active else { throw StartupError.exportFailed("AddExport answered '\(reply)' but ShowExports does not list it") }
+            logger.info("export added", metadata: ["reply": "\(reply)", "pseudo": "/\(options.volume)", "path": "\(options.ganesha.exportPath)"])
+        } catch let error as GaneshaError {
+            throw StartupError.exportFailed("\(error)")
+        }
+    }
+}
+
+/// Finds the tools we start; root's PATH in a container may lack the sbin folders.
+enum Executables {
+    static func find(_ name: String) -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let dirs = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+        return dirs.map { $0 + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/" + name
+    }
+}

@@ -1,0 +1,76 @@
+import DBusKit
+import Foundation
+import GaneshaConfig
+import GaneshaControl
+import Logging
+import Supervision
+import VolumeDevice
+
+/// The ordered steps of a run and their undoing. Everything started is recorded in
+/// `Started`, and `tearDown` stops it in reverse, whatever failed: a failure half-way
+/// leaves the volume unmounted, never damaged.
+struct Lifecycle: Sendable {
+    let options: ResolvedOptions
+    let templates: TemplateSet
+    let logger: Logger
+    let state: RuntimeState
+    let stop: StopRequest
+
+    var layout: StateLayout { StateLayout(stateDir: options.stateDir) }
+
+    /// What is up, so it can be taken down.
+    final class Started: @unchecked Sendable {
+        var volume: PreparedVolume?
+        var bus: SupervisedProcess?
+        var ganesha: SupervisedProcess?
+        var connection: DBusConnection?
+        var client: GaneshaClient?
+    }
+
+    func run(
+        events: AsyncStream<ShareManagerRuntime.Event>, sink: AsyncStream<ShareManagerRuntime.Event>.Continuation
+    ) async -> Int32 {
+        let started = Started()
+        var code: Int32 = 0
+        do {
+            try await startUp(started, sink: sink)
+            if !stop.isRequested {
+                await state.enter(.serving)
+                logger.info("serving nfs://\(probeHost):\(options.ganesha.nfsPort)/\(options.volume) (NFSv4.1/4.2)")
+            }
+            for await event in events {
+                switch event {
+                case .signal(let sig):
+                    logger.info("received signal \(sig); stopping in order (Ganesha keeps its client records)")
+                case .ganeshaExited(let how):
+                    logger.error("Ganesha \(how) unexpectedly; stopping (an in-place restart is not implemented yet)")
+                    code = 1
+                }
+                break
+            }
+        } catch let error as StartupError {
+            if case .stopped = error {
+                logger.info("stopped during start-up, as asked")
+            } else {
+                logger.error("\(error)")
+                code = 1
+            }
+        } catch {
+            logger.error("\(error)")
+            code = 1
+        }
+        await state.enter(.stopping)
+        if await tearDown(started) == false { code = 1 }
+        logger.info("share-manager exits with status \(code)")
+        return code
+    }
+
+    /// Where our own probes reach Ganesha: a wildcard bind is reached on loopback.
+    var probeHost: String {
+        switch options.ganesha.nfsAddress.value {
+        case "0.0.0.0": "127.0.0.1"
+        case "::": "::1"
+        default: options.ganesha.nfsAddress.value
+        }
+    }
+}

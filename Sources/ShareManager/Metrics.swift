@@ -1,0 +1,28 @@
+import Prometheus
+
+/// The Prometheus families of share-manager. Every family carries HELP text (promtool
+/// rejects families without it) and the `volume` label.
+final class ShareMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    let up: Gauge
+    let ganeshaUp: Gauge
+    let exports: Gauge
+
+    init(volume: String) {
+        let registry = PrometheusCollectorRegistry()
+        self.registry = registry
+        let labels = [("volume", volume)]
+        func gauge(_ name: String, _ help: String) -> Gauge {
+            registry.makeGauge(
+                descriptor: MetricNameDescriptor(namespace: "share_manager", metricName: name, unitName: "", helpText: help),
+                labels: labels
+            )
+        }
+        up = gauge("up", "1 while share-manager runs.")
+        ganeshaUp = gauge("ganesha_up", "1 while the Ganesha child runs and answers D-Bus, else 0.")
+        exports = gauge("exports", "Exports Ganesha reports active over D-Bus (the pseudo root not counted).")
+        up.set(Double(1))
+    }
+
+    func render() -> String { registry.emitToString() }
+}

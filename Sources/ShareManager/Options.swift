@@ -1,0 +1,62 @@
+import ArgumentParser
+
+/// The flags of `run` and `render`, as typed. Each is also read from
+/// `SHARE_MANAGER_<FLAG_IN_CAPS>` (see `EnvironmentFallback`); the flag wins.
+/// Values are checked in `resolve()`, never trusted as typed.
+public struct ShareManagerOptions: ParsableArguments, Sendable {
+    @Option(help: "Volume name (a DNS-1123 label); clients mount SERVER:/NAME.")
+    public var volume: String?
+
+    @Option(help: "Block device, or a regular image file to attach to a loop device.")
+    public var device: String?
+
+    @Option(help: "Where the volume's filesystem is mounted (default /export/NAME).")
+    public var mountPoint: String?
+
+    @Option(help: "Run files: rendered configs, pid files, private bus socket (default /var/run/share-manager/NAME).")
+    public var stateDir: String?
+
+    @Option(help: "Address Ganesha binds for NFS.")
+    public var nfsAddress: String = "0.0.0.0"
+
+    @Option(help: "TCP port Ganesha serves NFS on.")
+    public var nfsPort: Int = 2049
+
+    @Option(help: "Address of the /healthz, /readyz and /metrics server.")
+    public var httpAddress: String = "0.0.0.0"
+
+    @Option(help: "Port of the /healthz, /readyz and /metrics server.")
+    public var httpPort: Int = 9500
+
+    @Option(help: "NFSv4 grace period after a restart, in seconds (0-270).")
+    public var gracePeriod: Int = 90
+
+    @Option(help: "NFSv4 lease lifetime, in seconds (1-180).")
+    public var leaseLifetime: Int = 60
+
+    @Option(help: "Filesystem made on a blank device: ext4 or xfs.")
+    public var fsType: String = "ext4"
+
+    @Option(help: "Log format: text or json.")
+    public var logFormat: String = "text"
+
+    @Option(help: "Folder holding the Ganesha templates (default: found next to the binary).")
+    public var templatesDir: String?
+
+    public init() {}
+}
+
+/// Every flag of `ShareManagerOptions`, for the environment fallback. A test checks that
+/// this list and the parsed flags agree, so a new flag cannot miss its variable.
+public enum OptionNames {
+    public static let all = [
+        "volume", "device", "mount-point", "state-dir", "nfs-address", "nfs-port",
+        "http-address", "http-port", "grace-period", "lease-lifetime", "fs-type",
+        "log-format", "templates-dir",
+    ]
+
+    /// `mount-point` → `SHARE_MANAGER_MOUNT_POINT`.
+    public static func environmentVariable(for flag: String) -> String {
+        "SHARE_MANAGER_" + flag.uppercased().replacingOccurrences(of: "-", with: "_")
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import GaneshaConfig
+import HTTPEndpoints
+import Logging
+
+/// One run of share-manager for one volume: serve HTTP, prepare the device, start the bus
+/// and Ganesha, add the export, serve until SIGTERM or until Ganesha dies, then take it all
+/// down in reverse order. Returns the process exit code.
+public struct ShareManagerRuntime: Sendable {
+    let options: ResolvedOptions
+    let templates: TemplateSet
+    let logger: Logger
+
+    public init(options: ResolvedOptions, templates: TemplateSet) {
+        self.options = options
+        self.templates = templates
+        var logger = Logger(label: "share-manager") { label in
+            ShareLogHandler(label: label, json: options.logFormat == .json)
+        }
+        logger[metadataKey: "volume"] = "\(options.volume)"
+        self.logger = logger
+    }
+
+    enum Event: Sendable {
+        case signal(Int32)
+        case ganeshaExited(String)
+    }
+
+    public func run() async -> Int32 {
+        options.warnings.forEach { logger.warning("\($0)") }
+        let state = RuntimeState()
+        let metrics = ShareMetrics(volume: options.volume.value)
+        let stop = StopRequest()
+        let (events, eventSink) = AsyncStream.makeStream(of: Event.self)
+        let signals = TerminationSignals.stream()
+
+        let server: HTTPServer
+        do {
+            let endpoints = Endpoints(state: state, metrics: metrics)
+            server = try await HTTPServer.bind(
+                host: options.httpAddress.value, port: options.httpPort, logger: logger, handler: endpoints.handle
+            )
+        } catch {
+            logger.error("cannot listen for HTTP on \(options.httpAddress):\(options.httpPort): \(error); choose another --http-port or --http-address")
+            return 1
+        }
+        logger.info("serving /healthz, /readyz and /metrics on http://\(options.httpAddress):\(options.httpPort)")
+
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask { await server.serve() }
+            group.addTask {
+                for await sig in signals {
+                    stop.request(sig)
+                    eventSink.yield(.signal(sig))
+                }
+            }
+            let lifecycle = Lifecycle(
+                options: options, templates: templates, logger: logger, state: state, stop: stop
+            )
+            let code = await lifecycle.run(events: events, sink: eventSink)
+            group.cancelAll()
+            return code
+        }
+    }
+}

@@ -1,0 +1,15 @@
+import GaneshaConfig
+
+/// Files share-manager keeps in its state directory (run files only: nothing here must
+/// survive a failover; the recovery records live on the volume).
+public struct StateLayout: Sendable {
+    public let stateDir: SafePath
+
+    public var ganeshaConfig: String { stateDir.appending("ganesha.conf") }
+    public var exportConfig: String { stateDir.appending("export.conf") }
+    public var ganeshaPidFile: String { stateDir.appending("ganesha.pid") }
+    public var busDirectory: String { stateDir.appending("bus") }
+    public var busConfig: String { stateDir.appending("bus/bus.conf") }
+    public var busSocket: String { stateDir.appending("bus/system_bus_socket") }
+    public var busAddress: String { "unix:path=\(busSocket)" }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// How a child ended.
+public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
+    case exited(Int32)
+    case signalled(Int32)
+
+    public var description: String {
+        switch self {
+        case .exited(let code): "exited with status \(code)"
+        case .signalled(let sig): "was killed by signal \(sig)"
+        }
+    }
+}
+
+/// A child process of share-manager: its output goes to our logger line by line, and its
+/// exit is observed by waiting on its own pid (never `waitpid(-1)`, which would steal other
+/// children's statuses).
+public final class SupervisedProcess: Sendable {
+    public let name: String
+    public let pid: pid_t
+
+    private struct State {
+        var status: ExitStatus?
+        var waiters: [CheckedContinuation<ExitStatus, Never>] = []
+        var observers: [@Sendable (ExitStatus) -> Void] = []
+    }
+    private let state = Mutex(State())
+
+    /// Starts `executable` with `arguments`. `environment` is the whole environment of the child.
+    public static func start(
+        name: String, executable: String, arguments: [String],
+        environment: [String: String], logger: Logger
+    ) async throws(SpawnError) -> SupervisedProcess {
+        var fds: [Int32] = [0, 0]
+        // Close-on-exec so that no other child inherits our end of the pipe and keeps it open.
+        guard pipe(&fds) == 0, fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0 else {
+            throw SpawnError(executable: executable, reason: "no pipe for its output: \(String(cString: strerror(errno)))")
+        }
+        let pid: pid_t
+        do {
+            pid = try await Spawner.shared.spawn(
+                executable: executable, arguments: arguments, environment: environment, output: fds[1]
+            )
+        } catch {
+            close(fds[0])
+            close(fds[1])
+            throw error
+        }
+        close(fds[1])
+        let child = SupervisedProcess(name: name, pid: pid)
+        child.forwardOutput(from: fds[0], logger: logger)
+        child.reapInBackground()
+        return child
+    }
+
+    private init(name: String, pid: pid_t) {
+        self.name = name
+        self.pid = pid
+    }
+
+    /// Lines the child prints become log records; read on a thread of their own because the
+    /// read blocks.
+    private func forwardOutput(from fd: Int32, logger: Logger) {
+        let name = self.name
+        let thread = Thread {
+            let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+            var pending = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                    pending.removeSubrange(pending.startIndex...newline)
+                    if !line.isEmpty { logger.info("\(line)", metadata: ["child": "\(name)"]) }
+                }
+            }
+            if !pending.isEmpty {
+                logger.info("\(String(decoding: pending, as: UTF8.self))", metadata: ["child": "\(name)"])
+            }
+        }
+        thread.name = "output-\(name)"
+        thread.start()
+    }
+
+    private func reapInBackground() {
+        let pid = self.pid
+        let thread = Thread { [self] in
+            var raw: Int32 = 0
+            while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
+            // WIFEXITED / WTERMSIG by hand: the C macros do not import into Swift.
+            let signal = raw & 0x7F
+            let status: ExitStatus = signal == 0 ? .exited((raw >> 8) & 0xFF) : .signalled(signal)
+            let (waiters, observers) = state.withLock { state in
+                state.status = status
+                defer {
+                    state.waiters = []
+                    state.observers = []
+                }
+                return (state.waiters, state.observers)
+            }
+            waiters.forEach { $0.resume(returning: status) }
+            observers.forEach { $0(status) }
+        }
+        thread.name = "reap-\(name)"
+        thread.start()
+    }
+
+    /// nil while the child runs.
+    public var exitStatus: ExitStatus? { state.withLock { $0.status } }
+
+    public var isRunning: Bool { exitStatus == nil }
+
+    /// Waits for the child to end.
+    public func waitForExit() async -> ExitStatus {
+        await withCheckedContinuation { continuation in
+            let done = state.withLock { state -> ExitStatus? in
+                if let status = state.status { return status }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let done { continuation.resume(returning: done) }
+        }
+    }
+
+    /// Calls `observer` once when the child ends (at once if it already has), from the
+    /// thread that reaped it: a way to learn of the exit without a task parked on it.
+    public func onExit(_ observer: @escaping @Sendable (ExitStatus) -> Void) {
+        let done = state.withLock { state -> ExitStatus? in
+            if let status = state.status { return status }
+            state.observers.append(observer)
+            return nil
+        }
+        if let done { observer(done) }
+    }
+
+    /// Waits up to `timeout`; nil when the child still runs. Polls, so that giving up leaves
+    /// no continuation behind.
+    public func waitForExit(timeout: Duration) async -> ExitStatus? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let status = exitStatus { return status }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return exitStatus
+    }
+
+    /// Sends `signal` unless the child is already gone (its pid may then belong to someone else).
+    public func send(_ signal: Int32) {
+        state.withLock { state in
+            if state.status == nil { kill(pid, signal) }
+        }
+    }
+
+    /// SIGTERM, then SIGKILL after `grace`. Returns how it ended.
+    @discardableResult
+    public func terminate(grace: Duration) async -> ExitStatus {
+        send(SIGTERM)
+        if let status = await waitForExit(timeout: grace) { return status }
+        send(SIGKILL)
+        return await waitForExit()
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The binary as an operator meets it: answers, exit codes and one-line errors. No root needed.
+@Suite("share-manager's command line")
+struct CLITests {
+    func run(_ args: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        env.merge(environment) { $1 }
+        return try runCommand([Binaries.shareManager] + args, environment: env)
+    }
+
+    @Test("render prints both files, exits 0 and creates nothing")
+    func renderTouchesNothing() throws {
+        let dir = try TemporaryDirectory(prefix: "sm-render")
+        defer { dir.remove() }
+        let result = try run(["render", "--volume", "pvc-1", "--mount-point", dir.file("mnt"), "--state-dir", dir.file("state")])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("# ===== \(dir.file("state"))/ganesha.conf"))
+        #expect(result.stdout.contains("# ===== \(dir.file("state"))/export.conf"))
+        #expect(result.stdout.contains("Pseudo = \"/pvc-1\";"))
+        #expect(result.stdout.contains("Path = \"\(dir.file("mnt"))/data\";"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
+    @Test("render reads flags from the environment; the flag wins")
+    func renderEnvironment() throws {
+        let result = try run(
+            ["render", "--nfs-port", "2051"],
+            environment: ["SHARE_MANAGER_VOLUME": "env-vol", "SHARE_MANAGER_NFS_PORT": "2050", "SHARE_MANAGER_GRACE_PERIOD": "33"]
+        )
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Pseudo = \"/env-vol\";"))
+        #expect(result.stdout.contains("NFS_Port = 2051;"))
+        #expect(result.stdout.contains("Grace_Period = 33;"))
+    }
+
+    static let hostile: [[String]] = [
+        ["render", "--volume", "x\"; } EXPORT { Path = /"],
+        ["render", "--volume", "ok", "--mount-point", "/mnt/a\n%include /etc/passwd"],
+        ["render", "--volume", "ok", "--mount-point", "/mnt/../etc"],
+        ["render", "--volume", "ok", "--nfs-port", "notanumber"],
+        ["render", "--volume", "ok", "--no-such-flag"],
+        ["run", "--volume", "ok"],
+        ["run", "--volume", "ok", "--device", "/dev/null", "--grace-period", "999"],
+    ]
+
+    @Test("bad input: exit 2, one line on stderr naming the problem, nothing on stdout", arguments: hostile)
+    func badInput(_ args: [String]) throws {
+        let result = try run(args)
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(result.stderr)")
+        #expect(lines.first?.hasPrefix("share-manager: error: ") == true)
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test("--version and --help answer with exit 0")
+    func versionAndHelp() throws {
+        #expect(try run(["--version"]).status == 0)
+        let help = try run(["run", "--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("--nfs-port"))
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("share-manager serves a real NFSv4.1 export end to end", .serialized, .timeLimit(.minutes(5)))
+struct EndToEndTests {
+    @Test("format, serve, write 1 MiB over NFSv4.1, stop on SIGTERM, restart, read it back")
+    func serveStopRestart() async throws {
+        guard realPartsAvailable("serveStopRestart", python: true) else { return }
+        let dir = try TemporaryDirectory(prefix: "sm-e2e")
+        defer { dir.remove() }
+        let image = dir.file("volume.img")
+        try runCommand(["truncate", "-s", "64M", image])
+        let sm = try ShareManagerUnderTest(volume: "vol-e2e", dir: dir, image: image)
+
+        // First run: blank image → formatted, served.
+        defer { SystemState.forceCleanup(mountPoint: sm.mountPoint, image: image) }
+        let first = try sm.start(name: "first")
+        let written = try await stoppingAfterwards(first) { try await firstRun(sm, first, dir: dir, image: image) }
+
+        // Second run on the same image: not formatted again, same bytes served.
+        let second = try sm.start(name: "second")
+        try await stoppingAfterwards(second) {
+            try #require(await sm.waitUntilReady(second), "second run never ready:\n\(second.output)")
+            #expect(!second.output.contains("formatting"))
+            let again = try nfsClient(["read", sm.nfsURL, "hello.bin"])
+            #expect(again.stdout == written, "after restart: \(again.stdout) \(again.stderr)")
+            second.signal(SIGTERM)
+            #expect(await second.wait(timeout: .seconds(15)) == 0)
+        }
+        #expect(!SystemState.isMounted(sm.mountPoint))
+        #expect(SystemState.loopDevices(backing: image).isEmpty)
+    }
+
+    /// Blank image → formatted, served, written and read over NFS, stopped by SIGTERM.
+    /// Returns the client's "sha256 size" line for the file it wrote.
+    private func firstRun(_ sm: ShareManagerUnderTest, _ first: ChildProcess, dir: TemporaryDirectory, image: String) async throws -> String {
+        let ready = await sm.waitUntilReady(first)
+        try #require(ready, "never ready:\n\(first.output)")
+        #expect(await sm.get("/healthz").status == 200)
+        let metrics = await sm.get("/metrics")
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains("share_manager_up{volume=\"vol-e2e\"} 1"))
+        #expect(metrics.body.contains("share_manager_ganesha_up{volume=\"vol-e2e\"} 1"))
+        #expect(metrics.body.contains("share_manager_exports{volume=\"vol-e2e\"} 1"))
+        if let promtool = TestEnvironment.which("promtool") {
+            let file = dir.file("metrics.txt")
+            try metrics.body.write(toFile: file, atomically: true, encoding: .utf8)
+            let check = try runCommand(["/bin/sh", "-c", "\(promtool) check metrics < \(file)"])
+            #expect(check.status == 0, "promtool: \(check.stdout)\(check.stderr)")
+        }
+        #expect(await sm.get("/nope").status == 404)
+
+        let written = try nfsClient(["write", sm.nfsURL, "hello.bin", "1048576"])
+        try #require(written.status == 0, "write failed: \(written.stderr)\n\(first.output)")
+        let readBack = try nfsClient(["read", sm.nfsURL, "hello.bin"])
+        #expect(readBack.stdout == written.stdout, "read back differs: \(readBack.stdout) \(readBack.stderr)")
+        // The file is in the exported folder, not at the filesystem's root.
+        #expect(FileManager.default.fileExists(atPath: sm.mountPoint + "/data/hello.bin"))
+
+        let stopStarted = ContinuousClock.now
+        first.signal(SIGTERM)
+        let status = await first.wait(timeout: .seconds(15))
+        #expect(status == 0, "exit after SIGTERM: \(String(describing: status))\n\(first.output)")
+        #expect(ContinuousClock.now - stopStarted < .seconds(5))
+        #expect(!SystemState.isMounted(sm.mountPoint), "still mounted after exit")
+        #expect(SystemState.loopDevices(backing: image).isEmpty, "loop device left attached")
+        #expect(first.output.contains("Ganesha stopped"))
+        return written.stdout
+    }
+
+    @Test("Ganesha dying under share-manager ends the run non-zero and cleans up")
+    func ganeshaDies() async throws {
+        guard realPartsAvailable("ganeshaDies") else { return }
+        let dir = try TemporaryDirectory(prefix: "sm-die")
+        defer { dir.remove() }
+        let image = dir.file("volume.img")
+        try runCommand(["truncate", "-s", "64M", image])
+        let sm = try ShareManagerUnderTest(volume: "vol-die", dir: dir, image: image)
+        defer { SystemState.forceCleanup(mountPoint: sm.mountPoint, image: image) }
+        let process = try sm.start(name: "run")
+        try await stoppingAfterwards(process) {
+            try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
+            let pidText = try String(contentsOfFile: sm.stateDir + "/ganesha.pid", encoding: .utf8)
+            let ganeshaPid = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+            kill(ganeshaPid, SIGKILL)
+            let status = await process.wait(timeout: .seconds(20))
+            #expect(status == 1, "\(process.output)")
+        }
+        #expect(!SystemState.isMounted(sm.mountPoint))
+        #expect(SystemState.loopDevices(backing: image).isEmpty)
+    }
+}

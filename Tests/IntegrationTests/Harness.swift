@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// One share-manager process under test, on loopback and free ports, in its own temp dir.
+struct ShareManagerUnderTest {
+    let volume: String
+    let dir: TemporaryDirectory
+    let image: String
+    let nfsPort: UInt16
+    let httpPort: UInt16
+    var mountPoint: String { dir.file("mnt") }
+    var stateDir: String { dir.file("state") }
+    var nfsURL: String { "nfs://127.0.0.1:\(nfsPort)/\(volume)?version=4.1" }
+
+    init(volume: String, dir: TemporaryDirectory, image: String) throws {
+        self.volume = volume
+        self.dir = dir
+        self.image = image
+        nfsPort = try freeTCPPort()
+        httpPort = try freeTCPPort()
+    }
+
+    var arguments: [String] {
+        [
+            Binaries.shareManager, "run", "--volume", volume, "--device", image,
+            "--mount-point", mountPoint, "--state-dir", stateDir,
+            "--nfs-address", "127.0.0.1", "--nfs-port", String(nfsPort),
+            "--http-address", "127.0.0.1", "--http-port", String(httpPort),
+            "--grace-period", "5", "--lease-lifetime", "5",
+        ]
+    }
+
+    func start(name: String) throws -> ChildProcess {
+        try ChildProcess(arguments, logDirectory: dir.path, name: name)
+    }
+
+    func get(_ path: String) async -> (status: Int, body: String) {
+        await HTTPGet.fetch(host: "127.0.0.1", port: httpPort, path: path)
+    }
+
+    /// Waits (bounded) for /readyz to answer 200 while the process runs.
+    func waitUntilReady(_ process: ChildProcess, timeout: Duration = .seconds(60)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline && process.isRunning {
+            if await get("/readyz").status == 200 { return true }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+}
+
+enum Binaries {
+    static var shareManager: String { TestEnvironment.productsDirectory.appendingPathComponent("share-manager").path }
+
+    /// The venv python with nfs-rs that scripts/test.sh makes (or SHARE_MANAGER_TEST_PYTHON).
+    static var python: String? {
+        let candidates = [
+            ProcessInfo.processInfo.environment["SHARE_MANAGER_TEST_PYTHON"],
+            TestEnvironment.repositoryRoot.appendingPathComponent(".venv/bin/python").path,
+        ].compactMap { $0 }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static var nfsClientScript: String {
+        TestEnvironment.repositoryRoot.appendingPathComponent("Tests/IntegrationTests/Tools/nfs_client.py").path
+    }
+}
+
+/// Gate for tests that need the real parts: prints why it skips; under CI it fails instead.
+func realPartsAvailable(_ test: String, python: Bool = false) -> Bool {
+    let tools = ["ganesha.nfsd", "dbus-daemon", "losetup", "mkfs.ext4", "blkid", "wipefs"]
+    var ok = TestEnvironment.canRun(test, tools: tools)
+    if ok && python && Binaries.python == nil {
+        FileHandle.standardError.write(Data("SKIP \(test): needs the nfs-rs venv (.venv, made by scripts/test.sh)\n".utf8))
+        ok = false
+    }
+    if !ok && TestEnvironment.integrationRequired {
+        Issue.record("\(test) cannot run here but SHARE_MANAGER_REQUIRE_INTEGRATION=1: see the SKIP line above")
+    }
+    return ok
+}
+
+/// The NFSv4.1 client: returns "sha256 size" or the client's one-line error.
+func nfsClient(_ args: [String]) throws -> CommandResult {
+    guard let python = Binaries.python else { throw POSIXError(.ENOENT) }
+    return try runCommand([python, Binaries.nfsClientScript] + args)
+}
+
+/// Mount points and loop devices, as the kernel sees them now.
+enum SystemState {
+    static func isMounted(_ path: String) -> Bool {
+        let table = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        return table.split(separator: "\n").contains { $0.split(separator: " ").dropFirst(4).first.map(String.init) == path }
+    }
+
+    static func loopDevices(backing image: String) -> String {
+        ((try? runCommand(["losetup", "-j", image]))?.stdout ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+/// Runs `body`, then stops `process` by PID (SIGTERM, then SIGKILL), whether `body` threw or not.
+func stoppingAfterwards<T>(_ process: ChildProcess, _ body: () async throws -> T) async throws -> T {
+    do {
+        let result = try await body()
+        await process.stop()
+        return result
+    } catch {
+        await process.stop()
+        throw error
+    }
+}
+
+extension SystemState {
+    /// Last-resort cleanup after a failed test: never leave a mount or a loop device behind.
+    static func forceCleanup(mountPoint: String, image: String) {
+        if isMounted(mountPoint) { _ = try? runCommand(["umount", "-l", mountPoint]) }
+        for line in loopDevices(backing: image).split(separator: "\n") {
+            if let device = line.split(separator: ":").first { _ = try? runCommand(["losetup", "-d", String(device)]) }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Content share-manager must not format or mount: each is refused with one line on stderr,
+/// a non-zero exit, and every byte of the image unchanged.
+@Suite("share-manager refuses devices it must not touch", .serialized, .timeLimit(.minutes(3)))
+struct RefusalTests {
+    func expectRefused(_ image: String, dir: TemporaryDirectory, mentioning word: String) async throws {
+        let before = try sha256(ofFile: image)
+        let sm = try ShareManagerUnderTest(volume: "vol-refuse", dir: dir, image: image)
+        // Only the mount: the caller owns the loop devices of the image (one may be the test's own).
+        defer { if SystemState.isMounted(sm.mountPoint) { _ = try? runCommand(["umount", "-l", sm.mountPoint]) } }
+        let process = try sm.start(name: "refused-\(word)")
+        let status = try await stoppingAfterwards(process) { await process.wait(timeout: .seconds(30)) }
+        #expect(status != nil && status != 0, "not refused:\n\(process.output)")
+        let errorLines = try String(contentsOfFile: process.stderrPath, encoding: .utf8)
+            .split(separator: "\n").filter { $0.contains(" error ") }
+        #expect(errorLines.count == 1, "expected one error line:\n\(process.output)")
+        #expect(errorLines.first?.localizedCaseInsensitiveContains(word) == true, "error does not say '\(word)':\n\(process.output)")
+        #expect(try sha256(ofFile: image) == before, "image bytes changed")
+        #expect(!SystemState.isMounted(sm.mountPoint))
+    }
+
+    @Test("a LUKS header is refused")
+    func luks() async throws {
+        guard realPartsAvailable("luks"), TestEnvironment.canRun("luks", tools: ["cryptsetup"]) else {
+            if TestEnvironment.integrationRequired { Issue.record("cryptsetup missing") }
+            return
+        }
+        let dir = try TemporaryDirectory(prefix: "sm-luks")
+        defer { dir.remove() }
+        let image = dir.file("luks.img")
+        try runCommand(["truncate", "-s", "32M", image])
+        let key = dir.file("key")
+        try "not-a-secret".write(toFile: key, atomically: true, encoding: .utf8)
+        let made = try runCommand(["cryptsetup", "luksFormat", "--batch-mode", "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000", "--key-file", key, image])
+        try #require(made.status == 0, "luksFormat: \(made.stderr)")
+        defer { SystemState.forceCleanup(mountPoint: dir.file("mnt"), image: image) }
+        try await expectRefused(image, dir: dir, mentioning: "LUKS")
+        #expect(SystemState.loopDevices(backing: image).isEmpty)
+    }
+
+    @Test("random bytes with no signature are refused (they may be someone's encrypted data)")
+    func randomBytes() async throws {
+        guard realPartsAvailable("randomBytes") else { return }
+        let dir = try TemporaryDirectory(prefix: "sm-rand")
+        defer { dir.remove() }
+        let image = dir.file("random.img")
+        try runCommand(["dd", "if=/dev/urandom", "of=\(image)", "bs=1M", "count=16", "status=none"])
+        defer { SystemState.forceCleanup(mountPoint: dir.file("mnt"), image: image) }
+        try await expectRefused(image, dir: dir, mentioning: "blank")
+        #expect(SystemState.loopDevices(backing: image).isEmpty)
+    }
+
+    @Test("an image already attached and mounted elsewhere is refused")
+    func attachedElsewhere() async throws {
+        guard realPartsAvailable("attachedElsewhere") else { return }
+        let dir = try TemporaryDirectory(prefix: "sm-busy")
+        defer { dir.remove() }
+        let image = dir.file("busy.img")
+        try runCommand(["truncate", "-s", "64M", image])
+        try runCommand(["mkfs.ext4", "-q", "-F", image])
+        let loop = try runCommand(["losetup", "--find", "--show", image]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(loop.hasPrefix("/dev/loop"))
+        defer { _ = try? runCommand(["losetup", "-d", loop]) }
+        let elsewhere = dir.file("elsewhere")
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        try #require(try runCommand(["mount", loop, elsewhere]).status == 0)
+        defer { _ = try? runCommand(["umount", elsewhere]) }
+        // Checksum the image with the other mount idle; ours must not add a write.
+        try runCommand(["sync"])
+        try await expectRefused(image, dir: dir, mentioning: "attached")
+        // The loop device given directly is refused as well: it is mounted.
+        let sm = try ShareManagerUnderTest(volume: "vol-refuse", dir: dir, image: loop)
+        let direct = try sm.start(name: "direct")
+        let status = try await stoppingAfterwards(direct) { await direct.wait(timeout: .seconds(30)) }
+        #expect(status != nil && status != 0, "mounted loop device not refused:\n\(direct.output)")
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import GaneshaConfig
+import ShareManager
+import Testing
+
+@Suite("Flags, environment fallback and validation")
+struct OptionsTests {
+    @Test("every flag of run has an environment variable, and the table lists no flag that does not exist")
+    func tableMatchesFlags() {
+        let help = RunCommand.helpMessage(columns: 400)
+        let flags = Set(help.matches(of: /--([a-z][a-z-]*)/).map { String($0.1) }).subtracting(["help", "version"])
+        #expect(flags == Set(OptionNames.all))
+    }
+
+    @Test("variable names follow SHARE_MANAGER_<FLAG_IN_CAPS>")
+    func variableNames() {
+        #expect(OptionNames.environmentVariable(for: "mount-point") == "SHARE_MANAGER_MOUNT_POINT")
+        #expect(OptionNames.environmentVariable(for: "nfs-port") == "SHARE_MANAGER_NFS_PORT")
+    }
+
+    @Test("an environment variable fills in a missing flag")
+    func fallback() throws {
+        let env = ["SHARE_MANAGER_VOLUME": "vol-a", "SHARE_MANAGER_NFS_PORT": "2050", "SHARE_MANAGER_FS_TYPE": "xfs"]
+        let args = EnvironmentFallback.apply(to: [], environment: env)
+        let options = try ShareManagerOptions.parse(args)
+        #expect(options.volume == "vol-a")
+        #expect(options.nfsPort == 2050)
+        #expect(options.fsType == "xfs")
+    }
+
+    @Test("the flag wins over the environment, in both spellings")
+    func flagWins() throws {
+        let env = ["SHARE_MANAGER_VOLUME": "from-env", "SHARE_MANAGER_HTTP_PORT": "1111"]
+        let options = try ShareManagerOptions.parse(
+            EnvironmentFallback.apply(to: ["--volume", "from-flag", "--http-port=2222"], environment: env)
+        )
+        #expect(options.volume == "from-flag")
+        #expect(options.httpPort == 2222)
+    }
+
+    @Test("a value from the environment that starts with '-' stays a value")
+    func dashValue() throws {
+        let args = EnvironmentFallback.apply(to: [], environment: ["SHARE_MANAGER_VOLUME": "-x"])
+        let options = try ShareManagerOptions.parse(args)
+        #expect(options.volume == "-x")
+        #expect(throws: GaneshaConfig.ValidationError.self) { try options.resolve(requireDevice: false) }
+    }
+
+    @Test("unrelated variables are ignored")
+    func unrelated() {
+        #expect(EnvironmentFallback.apply(to: ["--volume", "a"], environment: ["SHARE_MANAGER_BOGUS": "1", "PATH": "/bin"]) == ["--volume", "a"])
+    }
+
+    @Test("defaults derive from the volume name")
+    func defaults() throws {
+        let resolved = try ShareManagerOptions.parse(["--volume", "pvc-1", "--device", "/dev/sdb"]).resolve(requireDevice: true)
+        #expect(resolved.mountPoint.value == "/export/pvc-1")
+        #expect(resolved.stateDir.value == "/var/run/share-manager/pvc-1")
+        #expect(resolved.ganesha.exportPath.value == "/export/pvc-1/data")
+        #expect(resolved.ganesha.recoveryRoot.value == "/export/pvc-1/.share-manager/recovery")
+        #expect(resolved.ganesha.nfsPort == 2049)
+        #expect(resolved.httpPort == 9500)
+        #expect(resolved.ganesha.gracePeriod == 90)
+        #expect(resolved.ganesha.leaseLifetime == 60)
+        #expect(resolved.warnings.isEmpty)
+    }
+
+    @Test("a grace period shorter than the lease is legal but warned about")
+    func graceShorterThanLease() throws {
+        let resolved = try ShareManagerOptions.parse(["--volume", "v", "--grace-period", "30", "--lease-lifetime", "60"])
+            .resolve(requireDevice: false)
+        #expect(resolved.warnings.count == 1)
+        let zero = try ShareManagerOptions.parse(["--volume", "v", "--grace-period", "0"]).resolve(requireDevice: false)
+        #expect(zero.warnings.isEmpty)
+    }
+
+    static let badFlags: [([String], String)] = [
+        (["--device", "/dev/sdb"], "volume"),
+        (["--volume", "v"], "device"),
+        (["--volume", "v", "--device", "dev/sdb"], "device"),
+        (["--volume", "v", "--device", "/dev/sdb", "--mount-point", "/mnt/a\"; }"], "mount-point"),
+        (["--volume", "v", "--device", "/dev/sdb", "--mount-point", "/"], "mount-point"),
+        (["--volume", "v", "--device", "/dev/sdb", "--state-dir", "/run/%include"], "state-dir"),
+        (["--volume", "v", "--device", "/dev/sdb", "--state-dir", "/" + String(repeating: "s", count: 90)], "state-dir"),
+        (["--volume", "v", "--device", "/dev/sdb", "--nfs-address", "0.0.0.0;"], "nfs-address"),
+        (["--volume", "v", "--device", "/dev/sdb", "--nfs-port", "0"], "nfs-port"),
+        (["--volume", "v", "--device", "/dev/sdb", "--http-address", "example.com"], "http-address"),
+        (["--volume", "v", "--device", "/dev/sdb", "--http-port", "70000"], "http-port"),
+        (["--volume", "v", "--device", "/dev/sdb", "--grace-period", "271"], "grace-period"),
+        (["--volume", "v", "--device", "/dev/sdb", "--lease-lifetime", "0"], "lease-lifetime"),
+        (["--volume", "v", "--device", "/dev/sdb", "--fs-type", "btrfs"], "fs-type"),
+        (["--volume", "v", "--device", "/dev/sdb", "--log-format", "xml"], "log-format"),
+        (["--volume", "v", "--device", "/dev/sdb", "--templates-dir", "rel"], "templates-dir"),
+    ]
+
+    @Test("each bad flag is reported with its name", arguments: badFlags)
+    func badFlag(_ args: [String], _ flag: String) throws {
+        let options = try ShareManagerOptions.parse(args)
+        do {
+            _ = try options.resolve(requireDevice: true)
+            Issue.record("accepted \(args)")
+        } catch {
+            #expect(error.flag == flag)
+            #expect(!error.description.contains("\n"))
+        }
+    }
+}
