@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian packages share-manager builds against and runs with, plus the test
+# tools (promtool, cryptsetup, the NFSv4.1 client's venv). Idempotent; needs root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps.sh: run as root (sudo): it installs Debian packages and later mounts loop devices" >&2
+    exit 1
+fi
+
+packages=(
+    # what the design card names: the C libraries we build against
+    libdbus-1-dev libsystemd-dev libnfsidmap-dev pkg-config
+    # what share-manager runs
+    nfs-ganesha nfs-ganesha-vfs dbus e2fsprogs xfsprogs util-linux mount
+    # what the tests and benchmarks use
+    cryptsetup-bin prometheus python3-venv hyperfine curl
+)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    apt-get update -qq
+    # Recommends would pull in a GUI stack through python3-nfs-ganesha; we need none of them.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The Debian package starts nothing here (no systemd), but make sure no stray Ganesha or
+# Prometheus holds ports the tests pick from.
+if ! command -v swift >/dev/null; then
+    echo "install-deps.sh: no 'swift' on PATH; install Swift 6.3 (swift.org) and put it on PATH" >&2
+    exit 1
+fi
+
+# The NFSv4.1 client the tests use (the kernel here has no NFS client). Debian's pip
+# refuses system installs, so it lives in a venv inside the checkout.
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import nfs_rs' 2>/dev/null; then
+    /usr/bin/python3 -m venv .venv
+    .venv/bin/pip install --quiet --disable-pip-version-check 'nfs-rs==0.8.7'
+fi
