@@ -1,0 +1,62 @@
+import DBusKit
+import Foundation
+import GaneshaControl
+import Testing
+import TestSupport
+
+/// True when this machine can run a test that starts Ganesha; under CI's
+/// `SHARE_MANAGER_REQUIRE_INTEGRATION=1` a missing piece is a failure, not a skip.
+func ganeshaTestCanRun(_ name: String) -> Bool {
+    if TestEnvironment.canRun(name, tools: ["ganesha.nfsd", "dbus-daemon"], root: true) { return true }
+    if TestEnvironment.integrationRequired { Issue.record("\(name) cannot run: needs root, ganesha.nfsd and dbus-daemon") }
+    return false
+}
+
+/// Runs `body` against a fresh Ganesha on its own bus, once it owns its name and
+/// listens; stops Ganesha and the bus by PID whatever `body` does.
+func withGanesha(_ body: (GaneshaFixture, GaneshaClient) async throws -> Void) async throws {
+    let ganesha = try await GaneshaFixture.start()
+    do {
+        let connection = try await DBusConnection.connect(address: ganesha.bus.address, timeout: .seconds(5))
+        defer { connection.close() }
+        let client = GaneshaClient(connection: connection)
+        try await ganesha.waitUntilReady { (try? await client.isRegistered()) == true }
+        do {
+            try await body(ganesha, client)
+        } catch {
+            print(ganesha.diagnostics)
+            throw error
+        }
+    } catch {
+        await ganesha.stop()
+        throw error
+    }
+    await ganesha.stop()
+}
+
+extension GaneshaFixture {
+    /// Writes an export file holding one NFSv4 VFS export of a fresh folder, as
+    /// share-manager keeps its export apart from the main config; returns (file, exported path).
+    func writeExport(id: UInt16 = 1, pseudo: String = "/vol") throws -> (file: String, path: String) {
+        let exported = directory.file("export-\(id)")
+        try FileManager.default.createDirectory(atPath: exported, withIntermediateDirectories: true)
+        let file = directory.file("export-\(id).conf")
+        let block = """
+            EXPORT {
+                Export_Id = \(id);
+                Path = \(exported);
+                Pseudo = \(pseudo);
+                Filesystem_Id = 1.1;
+                Access_Type = RW;
+                Squash = No_Root_Squash;
+                Protocols = 4;
+                Transports = TCP;
+                SecType = sys;
+                FSAL { Name = VFS; }
+            }
+
+            """
+        try block.write(toFile: file, atomically: true, encoding: .utf8)
+        return (file, exported)
+    }
+}
