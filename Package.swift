@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "DBusKitTests", dependencies: ["DBusKit", "TestSupport"]),
         .testTarget(name: "GaneshaControlTests", dependencies: ["GaneshaControl", "DBusKit", "TestSupport"]),
         .testTarget(name: "GaneshaConfigTests", dependencies: ["GaneshaConfig", "TestSupport"], exclude: ["Golden"]),
-        .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "TestSupport"]),
+        .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ShareManagerTests", dependencies: ["ShareManager", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"], exclude: ["Tools"]),
     ]

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Why share-manager did not prepare a device. Each description is one line that says what
+/// was found and what the operator can do about it; a refusal has left the device untouched.
+public enum DeviceError: Error, CustomStringConvertible, Sendable {
+    case deviceMissing(String)
+    case unsupportedDeviceKind(String)
+    case imageAlreadyAttached(image: String, loopDevices: [String])
+    case deviceMounted(device: String, mountPoints: [String])
+    case deviceHasHolders(device: String, holders: [String])
+    case backingFileShared(device: String, image: String, otherLoopDevices: [String])
+    case deviceBusy(String)
+    case mountPointInUse(String)
+    case notBlank(device: String, found: String)
+    case filesystemMismatch(device: String, found: FilesystemType, requested: FilesystemType)
+    case tooSmall(device: String, bytes: Int64, filesystem: FilesystemType, minimum: Int64)
+    case markerMissing(device: String, filesystem: FilesystemType)
+    case markerUnreadable(device: String, reason: String)
+    case otherVolume(device: String, found: String, expected: String)
+    case layoutTooNew(device: String, found: Int, supported: Int)
+    case filesystemErrors(device: String, status: Int32, detail: String)
+    case unmountBusy(mountPoint: String, detail: String)
+    case toolMissing(String)
+    case toolFailed(command: String, status: Int32, detail: String)
+    case systemCall(String, path: String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .deviceMissing(let path):
+            return "device \(path) does not exist; check the device path given to share-manager"
+        case .unsupportedDeviceKind(let path):
+            return "\(path) is neither a block device nor an image file; give share-manager a block device or a regular file"
+        case .imageAlreadyAttached(let image, let loops):
+            return "image \(image) is already attached to \(loops.joined(separator: ", ")); two attachments of one filesystem corrupt it, so share-manager refused; detach them (losetup -d) once nothing uses them"
+        case .deviceMounted(let device, let mountPoints):
+            return "device \(device) is already mounted at \(mountPoints.joined(separator: ", ")); two mounts of one filesystem corrupt it, so share-manager refused; unmount it first"
+        case .deviceHasHolders(let device, let holders):
+            return "device \(device) is held by \(holders.joined(separator: ", ")) (device-mapper, RAID or LVM); share-manager refused to touch it; release it from those first"
+        case .backingFileShared(let device, let image, let others):
+            return "loop device \(device) shares its backing file \(image) with \(others.joined(separator: ", ")); two attachments of one filesystem corrupt it, so share-manager refused; detach the others (losetup -d)"
+        case .deviceBusy(let device):
+            return "device \(device) is opened exclusively by another program (EBUSY); share-manager refused to touch it; find the user with lsof or fuser and stop it"
+        case .mountPointInUse(let path):
+            return "mount point \(path) is already a mount point; share-manager refused to mount over it; unmount it or choose another mount point"
+        case .notBlank(let device, let found):
+            return "device \(device) holds \(found); share-manager formats only blank devices and refused to touch it; if its data is not needed, wipe it yourself (wipefs -a for signatures, blkdiscard -z or dd for raw data)"
+        case .filesystemMismatch(let device, let found, let requested):
+            return "device \(device) holds an \(found.rawValue) filesystem but \(requested.rawValue) was requested; share-manager does not convert filesystems; request \(found.rawValue) or move the data to a new volume"
+        case .tooSmall(let device, let bytes, let filesystem, let minimum):
+            return "device \(device) has \(bytes) bytes but \(filesystem.rawValue) needs at least \(minimum); nothing was written; give the volume more space or request ext4"
+        case .markerMissing(let device, let filesystem):
+            return "device \(device) has an \(filesystem.rawValue) filesystem but no share-manager marker (/\(VolumeMarker.folderName)/\(VolumeMarker.fileName)); adopting existing filesystems is not supported yet; copy its data to a new volume, or wipe it (wipefs -a) if the data is not needed"
+        case .markerUnreadable(let device, let reason):
+            return "device \(device) has a share-manager marker that cannot be read (\(reason)); nothing was changed; inspect /\(VolumeMarker.folderName)/\(VolumeMarker.fileName) on a read-only mount"
+        case .otherVolume(let device, let found, let expected):
+            return "device \(device) belongs to volume \(found), not \(expected); share-manager refused to export another volume's data; check which device the volume \(expected) was given"
+        case .layoutTooNew(let device, let found, let supported):
+            return "device \(device) has layout version \(found) but this share-manager knows versions up to \(supported); nothing was changed; run a newer share-manager"
+        case .filesystemErrors(let device, let status, let detail):
+            return "e2fsck left errors on \(device) (exit status \(status): \(detail)); share-manager refused to mount it; repair it by hand (e2fsck -f) and restart"
+        case .unmountBusy(let mountPoint, let detail):
+            return "\(mountPoint) stayed busy and could not be unmounted (\(detail)); stop what uses it (fuser -m) and unmount it by hand"
+        case .toolMissing(let tool):
+            return "the tool \(tool) is not installed (searched PATH, /usr/sbin and /sbin); install it in the image"
+        case .toolFailed(let command, let status, let detail):
+            return "\(command) failed with exit status \(status): \(detail); see the log above for what share-manager was doing"
+        case .systemCall(let call, let path, let errno):
+            return "\(call) \(path) failed: \(String(cString: strerror(errno))); check the path and its permissions"
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+
+/// Finds out what a device holds without writing to it.
+public struct DeviceProbe: Sendable {
+    let runner: ToolRunner
+
+    public init(logger: Logger) {
+        runner = ToolRunner(logger: logger)
+    }
+
+    init(runner: ToolRunner) {
+        self.runner = runner
+    }
+
+    /// Blank only when blkid and wipefs find no signature *and* both ends are zero bytes:
+    /// each alone misses something (random data, or a signature the other does not know).
+    public func probe(_ device: String) async throws(DeviceError) -> DeviceContent {
+        let blkid = try runner.run("blkid", ["-p", "-o", "export", device])
+        let signatures = try runner.check("wipefs", ["--no-act", "--noheadings", "--output", "TYPE", device])
+            .stdout.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        let listed = Array(Set(signatures)).sorted().joined(separator: ", ")
+        switch blkid.status {
+        case 0:
+            return Self.classify(export: blkid.stdout, wipefsSignatures: Set(signatures))
+        case 2:
+            if !signatures.isEmpty { return .foreign("signatures blkid does not report (\(listed))") }
+            guard try ZeroCheck.edgesAreZero(device) else {
+                return .foreign("non-zero data in its first or last MiB but no known signature (perhaps encrypted data)")
+            }
+            return .blank
+        case 8:
+            // blkid prints nothing when it finds two signatures; wipefs names them.
+            return .foreign("several signatures at once (\(listed.isEmpty ? "blkid: ambivalent result" : listed))")
+        default:
+            throw .toolFailed(command: "blkid -p -o export \(device)", status: blkid.status, detail: blkid.summary)
+        }
+    }
+
+    /// Turns `blkid -o export` output into content; any signature besides one ext4 or xfs
+    /// filesystem is foreign.
+    static func classify(export: String, wipefsSignatures: Set<String>) -> DeviceContent {
+        var fields: [String: String] = [:]
+        for line in export.split(whereSeparator: \.isNewline) {
+            let pair = line.split(separator: "=", maxSplits: 1)
+            if pair.count == 2 { fields[String(pair[0])] = String(pair[1]) }
+        }
+        if let table = fields["PTTYPE"] { return .foreign("a \(table) partition table") }
+        guard let type = fields["TYPE"] else {
+            return .foreign("a signature blkid reports without a type (\(fields.keys.sorted().joined(separator: ", ")))")
+        }
+        guard let filesystem = FilesystemType(rawValue: type) else { return .foreign("a \(type) signature") }
+        let others = wipefsSignatures.subtracting([type])
+        guard others.isEmpty else {
+            return .foreign("an \(type) filesystem together with other signatures (\(others.sorted().joined(separator: ", ")))")
+        }
+        return .filesystem(filesystem)
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// The folders of a share-manager filesystem (DESIGN §3): the marker folder with the
+/// recovery store, and the export root. `lost+found` is left to mkfs.
+enum VolumeLayout {
+    static let dataFolder = "data"
+    static let recoveryFolder = "recovery"
+
+    static func exportPath(root: String) -> String { root + "/" + dataFolder }
+    static func recoveryRoot(root: String) -> String {
+        root + "/" + VolumeMarker.folderName + "/" + recoveryFolder
+    }
+
+    /// Creates whatever folder is missing. Modes are set only on creation, so an operator's
+    /// later chmod or chown of the export root survives restarts (Longhorn resets it on every
+    /// start, longhorn/longhorn#11817).
+    ///
+    /// The export root is 0777: without NFS squashing, Pods that run as arbitrary non-root
+    /// uids could not create anything in a root-owned 0755 folder, and Kubernetes does not
+    /// apply fsGroup to RWX volumes (longhorn/longhorn#2418). Each file a client creates
+    /// still carries that client's uid and mode. The marker folder is 0700: clients never see
+    /// it (it is outside the export), and only Ganesha (root) writes recovery records.
+    static func ensure(root: String) throws(DeviceError) {
+        let marker = root + "/" + VolumeMarker.folderName
+        try makeFolder(marker, mode: 0o700)
+        try makeFolder(recoveryRoot(root: root), mode: 0o700)
+        try makeFolder(exportPath(root: root), mode: 0o777)
+        try SystemCall.fsyncFolder(marker)
+        try SystemCall.fsyncFolder(root)
+    }
+
+    private static func makeFolder(_ path: String, mode: mode_t) throws(DeviceError) {
+        if mkdir(path, mode) != 0 {
+            if errno == EEXIST { return }
+            throw .systemCall("mkdir", path: path, errno: errno)
+        }
+        // mkdir's mode is filtered through the umask; the layout must not depend on it.
+        guard chmod(path, mode) == 0 else { throw .systemCall("chmod", path: path, errno: errno) }
+    }
+}

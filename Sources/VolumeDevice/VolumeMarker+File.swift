@@ -1,0 +1,46 @@
+import Foundation
+
+extension VolumeMarker {
+    /// Where the marker lives below a filesystem root.
+    public static func path(inRoot root: String) -> String {
+        root + "/" + folderName + "/" + fileName
+    }
+
+    /// The marker below `root`, or nil when there is none.
+    public static func read(fromRoot root: String) throws(DeviceError) -> VolumeMarker? {
+        let path = path(inRoot: root)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let text: String
+        do throws(DeviceError) { text = try SystemCall.readFile(path) } catch { throw .markerUnreadable(device: root, reason: error.description) }
+        do {
+            return try JSONDecoder().decode(VolumeMarker.self, from: Data(text.utf8))
+        } catch {
+            throw .markerUnreadable(device: root, reason: "not valid JSON: \(error)")
+        }
+    }
+
+    /// Writes the marker below `root` so that a crash leaves either the old file or the new
+    /// one, never a torn one: temporary file, fsync, rename, fsync of the folder.
+    public func write(toRoot root: String) throws(DeviceError) {
+        let folder = root + "/" + Self.folderName
+        let final = Self.path(inRoot: root)
+        let temporary = folder + "/." + Self.fileName + ".tmp"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let bytes: [UInt8]
+        do { bytes = Array(try encoder.encode(self)) + [UInt8(ascii: "\n")] } catch {
+            throw .markerUnreadable(device: root, reason: "cannot encode: \(error)")
+        }
+        let fd = try SystemCall.open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        do throws(DeviceError) {
+            try SystemCall.write(fd, bytes, path: temporary)
+            try SystemCall.fsync(fd, path: temporary)
+        } catch {
+            close(fd)
+            throw error
+        }
+        close(fd)
+        guard rename(temporary, final) == 0 else { throw .systemCall("rename", path: final, errno: errno) }
+        try SystemCall.fsyncFolder(folder)
+    }
+}

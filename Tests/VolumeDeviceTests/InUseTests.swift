@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import VolumeDevice
+
+/// Devices someone else already uses: two mounts of one filesystem corrupt it.
+extension DeviceIntegration {
+    @Suite struct InUse {
+        @Test func imageAttachedElsewhere() async throws {
+            guard mayRun("imageAttachedElsewhere") else { return }
+            try await Scratch.with { scratch in
+                let image = try scratch.image(mebibytes: 64)
+                let other = try attachElsewhere(image)
+                let before = try sha256(ofFile: image)
+                let error = await refusal(scratch.preparer(image))
+                guard case .imageAlreadyAttached(_, let loops) = error else { Issue.record("got \(String(describing: error))"); return }
+                #expect(loops == [other])
+                #expect(attachedLoops(image) == [other])
+                #expect(try sha256(ofFile: image) == before)
+            }
+        }
+
+        @Test func imageAttachedAndMountedElsewhere() async throws {
+            guard mayRun("imageAttachedAndMountedElsewhere") else { return }
+            try await Scratch.with { scratch in
+                let image = try scratch.image(mebibytes: 64)
+                // No lazy initialisation: a background writer would change the checksum by itself.
+                try mustRun(["mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", image])
+                let other = try attachElsewhere(image)
+                let elsewhere = scratch.directory.file("elsewhere")
+                try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+                try mustRun(["mount", "-o", "ro", other, elsewhere])
+                let before = try sha256(ofFile: image)
+
+                let byImage = await refusal(scratch.preparer(image))
+                guard case .imageAlreadyAttached = byImage else { Issue.record("got \(String(describing: byImage))"); return }
+                let byDevice = await refusal(scratch.preparer(other))
+                guard case .deviceMounted(_, let mounts) = byDevice else { Issue.record("got \(String(describing: byDevice))"); return }
+                #expect(mounts == [elsewhere])
+                #expect(try sha256(ofFile: image) == before)
+                #expect(attachedLoops(image) == [other])
+            }
+        }
+
+        @Test func loopDeviceSharingItsBackingFile() async throws {
+            guard mayRun("loopDeviceSharingItsBackingFile") else { return }
+            try await Scratch.with { scratch in
+                let image = try scratch.image(mebibytes: 64)
+                let first = try attachElsewhere(image)
+                let second = try attachElsewhere(image)
+                let error = await refusal(scratch.preparer(first))
+                guard case .backingFileShared(_, _, let others) = error else { Issue.record("got \(String(describing: error))"); return }
+                #expect(others == [second])
+            }
+        }
+
+        @Test func mountPointAlreadyMounted() async throws {
+            guard mayRun("mountPointAlreadyMounted") else { return }
+            try await Scratch.with { scratch in
+                let image = try scratch.image(mebibytes: 64)
+                try FileManager.default.createDirectory(atPath: scratch.mountPoint, withIntermediateDirectories: true)
+                try mustRun(["mount", "-t", "tmpfs", "tmpfs", scratch.mountPoint])
+                let error = await refusal(scratch.preparer(image))
+                guard case .mountPointInUse = error else { Issue.record("got \(String(describing: error))"); return }
+                #expect(attachedLoops(image).isEmpty)
+            }
+        }
+    }
+}
