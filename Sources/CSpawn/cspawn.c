@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +34,13 @@ pid_t cspawn_spawn(const char *path, char *const argv[], char *const envp[], int
         if (null_fd >= 0) dup2(null_fd, 0);
         if (out_fd >= 0) dup2(out_fd, 1);
         if (err_fd >= 0) dup2(err_fd, 2);
+        // Nothing else may leak into the child: another thread may be running a tool whose
+        // pipe fds lack close-on-exec, and a long-lived child holding a pipe's write end
+        // keeps that tool's reader from ever seeing EOF. Marking them close-on-exec (rather
+        // than closing) keeps the exec-error pipe working.
+        if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+            for (int fd = 3; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+        }
         // A new process group, so a terminal's Ctrl-C reaches share-manager only and it
         // stops Ganesha in order instead of Ganesha dying of SIGINT.
         setpgid(0, 0);

@@ -26,24 +26,35 @@ enum StartupError: Error, CustomStringConvertible {
 }
 
 extension Lifecycle {
+    /// The device tools block; they get a thread of their own (see `BlockingExecutor`).
+    static let deviceExecutor = BlockingExecutor(name: "sm-device")
+
     func startUp(_ started: Started, sink: AsyncStream<ShareManagerRuntime.Event>.Continuation) async throws {
         let preparer = VolumePreparer(
             volume: options.volume.value, device: options.device ?? "", mountPoint: options.mountPoint.value,
             fsType: options.fsType, logger: logger
         )
-        let volume = try await preparer.prepare()
+        // The bus does not depend on the volume: start it while the device is prepared.
+        async let startingBus = startBus()
+        let volume: PreparedVolume
+        do {
+            volume = try await withTaskExecutorPreference(Self.deviceExecutor) { try await preparer.prepare() }
+        } catch {
+            started.bus = (try? await startingBus)?.process
+            throw error
+        }
         started.volume = volume
         logger.info("volume mounted", metadata: [
             "device": "\(volume.devicePath)", "mountPoint": "\(volume.mountPoint)",
             "filesystem": "\(volume.filesystem.rawValue)", "formatted": "\(volume.formatted)",
         ])
+        let bus = try await startingBus
+        started.bus = bus.process
         guard !stop.isRequested else { throw StartupError.stopped }
 
         await state.enter(.startingGanesha)
         try writeStateFiles()
-        let busAddress = try await startBus(started)
-        guard !stop.isRequested else { throw StartupError.stopped }
-        try await startGanesha(started, busAddress: busAddress, sink: sink)
+        try await startGanesha(started, busAddress: bus.address, sink: sink)
         guard !stop.isRequested else { throw StartupError.stopped }
         try await addExport(started)
     }
@@ -62,13 +73,13 @@ extension Lifecycle {
     }
 
     /// Uses the bus named by DBUS_SYSTEM_BUS_ADDRESS when it answers; otherwise starts a private
-    /// one (a Pod has no system bus).
-    private func startBus(_ started: Started) async throws -> String {
+    /// one (a Pod has no system bus). A bus we started is stopped again if it does not come up.
+    private func startBus() async throws -> (address: String, process: SupervisedProcess?) {
         if let given = ProcessInfo.processInfo.environment["DBUS_SYSTEM_BUS_ADDRESS"],
            let probe = try? await DBusConnection.connect(address: given, timeout: .seconds(2)) {
             probe.close()
             logger.info("using the D-Bus system bus at \(given)")
-            return given
+            return (given, nil)
         }
         let busDir = try SafePath(validating: layout.busDirectory, flag: "state-dir")
         do {
@@ -86,15 +97,16 @@ extension Lifecycle {
             arguments: ["--nofork", "--nopidfile", "--nosyslog", "--config-file=\(layout.busConfig)"],
             environment: ProcessInfo.processInfo.environment, logger: logger
         )
-        started.bus = bus
-        let up = await Readiness.poll(timeout: .seconds(10)) {
+        let up = await Readiness.poll(timeout: .seconds(10), interval: .milliseconds(5)) {
             bus.isRunning && Readiness.acceptsUnix(path: layout.busSocket)
         }
         guard up else {
-            throw StartupError.busDidNotStart(bus.exitStatus.map { "dbus-daemon \($0)" } ?? "its socket did not accept connections within 10 s")
+            let why = bus.exitStatus.map { "dbus-daemon \($0)" } ?? "its socket did not accept connections within 10 s"
+            await bus.terminate(grace: .seconds(2))
+            throw StartupError.busDidNotStart(why)
         }
         logger.info("private D-Bus system bus started", metadata: ["pid": "\(bus.pid)", "socket": "\(layout.busSocket)"])
-        return layout.busAddress
+        return (layout.busAddress, bus)
     }
 
     private func startGanesha(

@@ -18,7 +18,9 @@ extension Lifecycle {
         }
         if let volume = started.volume {
             do {
-                try await VolumePreparer.release(volume, logger: logger)
+                try await withTaskExecutorPreference(Self.deviceExecutor) {
+                    try await VolumePreparer.release(volume, logger: logger)
+                }
                 logger.info("volume unmounted", metadata: ["mountPoint": "\(volume.mountPoint)"])
             } catch {
                 logger.error("\(error)")

@@ -21,13 +21,13 @@ public final class Spawner: Sendable {
     private init() {
         // The spawner is a process-wide singleton, so the thread may hold it strongly.
         let thread = Thread { [self] in
+            nameCurrentThread("sm-spawner")
             while true {
                 wakeup.wait()
                 let next = queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
                 next?.work()
             }
         }
-        thread.name = "share-manager-spawner"
         thread.start()
     }
 

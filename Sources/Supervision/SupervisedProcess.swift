@@ -66,6 +66,7 @@ public final class SupervisedProcess: Sendable {
     private func forwardOutput(from fd: Int32, logger: Logger) {
         let name = self.name
         let thread = Thread {
+            nameCurrentThread("sm-out-\(name)")
             let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
             var pending = Data()
             while true {
@@ -82,13 +83,13 @@ public final class SupervisedProcess: Sendable {
                 logger.info("\(String(decoding: pending, as: UTF8.self))", metadata: ["child": "\(name)"])
             }
         }
-        thread.name = "output-\(name)"
         thread.start()
     }
 
     private func reapInBackground() {
         let pid = self.pid
         let thread = Thread { [self] in
+            nameCurrentThread("sm-reap-\(name)")
             var raw: Int32 = 0
             while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
             // WIFEXITED / WTERMSIG by hand: the C macros do not import into Swift.
@@ -105,7 +106,6 @@ public final class SupervisedProcess: Sendable {
             waiters.forEach { $0.resume(returning: status) }
             observers.forEach { $0(status) }
         }
-        thread.name = "reap-\(name)"
         thread.start()
     }
 

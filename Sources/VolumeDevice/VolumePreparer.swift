@@ -27,9 +27,10 @@ public struct VolumePreparer: Sendable {
     /// read-write. Blocks while the tools run; call it off the cooperative pool.
     /// On failure, whatever it attached or mounted has been undone.
     public func prepare() async throws(DeviceError) -> PreparedVolume {
+        // A missing device is found before anything is created.
+        guard let identity = try FileIdentity.of(device) else { throw .deviceMissing(device) }
         try SystemCall.makeFolders(mountPoint, mode: 0o755)
         try DeviceUsage.refuseIfMountPoint(mountPoint)
-        guard let identity = try FileIdentity.of(device) else { throw .deviceMissing(device) }
         switch identity.kind {
         case .block:
             return try await prepare(blockDevice: device, label: device, loop: nil)

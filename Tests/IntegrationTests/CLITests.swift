@@ -63,4 +63,24 @@ struct CLITests {
         #expect(help.status == 0)
         #expect(help.stdout.contains("--nfs-port"))
     }
+
+    @Test("--log-format json writes one JSON object per line, and a missing device is a run failure (exit 1)")
+    func jsonLogs() throws {
+        let dir = try TemporaryDirectory(prefix: "sm-json")
+        defer { dir.remove() }
+        let result = try run([
+            "run", "--volume", "vol-json", "--device", dir.file("missing.img"), "--log-format", "json",
+            "--mount-point", dir.file("mnt"), "--state-dir", dir.file("state"),
+            "--http-address", "127.0.0.1", "--http-port", String(try freeTCPPort()),
+        ])
+        #expect(result.status == 1, "\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+            #expect(object?["level"] != nil && object?["message"] != nil, "not a log object: \(line)")
+        }
+        #expect(lines.contains { $0.contains("\"level\":\"error\"") && $0.contains("missing.img") })
+        #expect(!FileManager.default.fileExists(atPath: dir.file("mnt")))
+    }
 }

@@ -7,14 +7,12 @@ struct EndToEndTests {
     @Test("format, serve, write 1 MiB over NFSv4.1, stop on SIGTERM, restart, read it back")
     func serveStopRestart() async throws {
         guard realPartsAvailable("serveStopRestart", python: true) else { return }
-        let dir = try TemporaryDirectory(prefix: "sm-e2e")
-        defer { dir.remove() }
-        let image = dir.file("volume.img")
-        try runCommand(["truncate", "-s", "64M", image])
-        let sm = try ShareManagerUnderTest(volume: "vol-e2e", dir: dir, image: image)
+        try await withImage(prefix: "sm-e2e") { dir, image in try await serveStopRestart(dir: dir, image: image) }
+    }
 
+    private func serveStopRestart(dir: TemporaryDirectory, image: String) async throws {
+        let sm = try ShareManagerUnderTest(volume: "vol-e2e", dir: dir, image: image)
         // First run: blank image → formatted, served.
-        defer { SystemState.forceCleanup(mountPoint: sm.mountPoint, image: image) }
         let first = try sm.start(name: "first")
         let written = try await stoppingAfterwards(first) { try await firstRun(sm, first, dir: dir, image: image) }
 
@@ -72,22 +70,19 @@ struct EndToEndTests {
     @Test("Ganesha dying under share-manager ends the run non-zero and cleans up")
     func ganeshaDies() async throws {
         guard realPartsAvailable("ganeshaDies") else { return }
-        let dir = try TemporaryDirectory(prefix: "sm-die")
-        defer { dir.remove() }
-        let image = dir.file("volume.img")
-        try runCommand(["truncate", "-s", "64M", image])
-        let sm = try ShareManagerUnderTest(volume: "vol-die", dir: dir, image: image)
-        defer { SystemState.forceCleanup(mountPoint: sm.mountPoint, image: image) }
-        let process = try sm.start(name: "run")
-        try await stoppingAfterwards(process) {
-            try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
-            let pidText = try String(contentsOfFile: sm.stateDir + "/ganesha.pid", encoding: .utf8)
-            let ganeshaPid = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
-            kill(ganeshaPid, SIGKILL)
-            let status = await process.wait(timeout: .seconds(20))
-            #expect(status == 1, "\(process.output)")
+        try await withImage(prefix: "sm-die") { dir, image in
+            let sm = try ShareManagerUnderTest(volume: "vol-die", dir: dir, image: image)
+            let process = try sm.start(name: "run")
+            try await stoppingAfterwards(process) {
+                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
+                let pidText = try String(contentsOfFile: sm.stateDir + "/ganesha.pid", encoding: .utf8)
+                let ganeshaPid = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
+                kill(ganeshaPid, SIGKILL)
+                let status = await process.wait(timeout: .seconds(20))
+                #expect(status == 1, "\(process.output)")
+            }
+            #expect(!SystemState.isMounted(sm.mountPoint))
+            #expect(SystemState.loopDevices(backing: image).isEmpty)
         }
-        #expect(!SystemState.isMounted(sm.mountPoint))
-        #expect(SystemState.loopDevices(backing: image).isEmpty)
     }
 }

@@ -68,8 +68,8 @@ enum Binaries {
 }
 
 /// Gate for tests that need the real parts: prints why it skips; under CI it fails instead.
-func realPartsAvailable(_ test: String, python: Bool = false) -> Bool {
-    let tools = ["ganesha.nfsd", "dbus-daemon", "losetup", "mkfs.ext4", "blkid", "wipefs"]
+func realPartsAvailable(_ test: String, python: Bool = false, extraTools: [String] = []) -> Bool {
+    let tools = ["ganesha.nfsd", "dbus-daemon", "losetup", "mkfs.ext4", "blkid", "wipefs"] + extraTools
     var ok = TestEnvironment.canRun(test, tools: tools)
     if ok && python && Binaries.python == nil {
         FileHandle.standardError.write(Data("SKIP \(test): needs the nfs-rs venv (.venv, made by scripts/test.sh)\n".utf8))
@@ -119,4 +119,19 @@ extension SystemState {
             if let device = line.split(separator: ":").first { _ = try? runCommand(["losetup", "-d", String(device)]) }
         }
     }
+}
+
+/// A fresh temp dir holding `volume.img` (sparse, `size`), passed to `body`; afterwards any
+/// mount under it or loop device on the image is undone and the dir removed, pass or fail.
+func withImage(
+    prefix: String, size: String = "64M", _ body: (TemporaryDirectory, String) async throws -> Void
+) async throws {
+    let dir = try TemporaryDirectory(prefix: prefix)
+    let image = dir.file("volume.img")
+    defer {
+        SystemState.forceCleanup(mountPoint: dir.file("mnt"), image: image)
+        dir.remove()
+    }
+    try runCommand(["truncate", "-s", size, image])
+    try await body(dir, image)
 }

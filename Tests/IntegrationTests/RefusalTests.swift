@@ -24,33 +24,28 @@ struct RefusalTests {
 
     @Test("a LUKS header is refused")
     func luks() async throws {
-        guard realPartsAvailable("luks"), TestEnvironment.canRun("luks", tools: ["cryptsetup"]) else {
-            if TestEnvironment.integrationRequired { Issue.record("cryptsetup missing") }
-            return
+        guard realPartsAvailable("luks", extraTools: ["cryptsetup"]) else { return }
+        try await withImage(prefix: "sm-luks", size: "32M") { dir, image in
+            let key = dir.file("key")
+            try "not-a-secret".write(toFile: key, atomically: true, encoding: .utf8)
+            let made = try runCommand([
+                "cryptsetup", "luksFormat", "--batch-mode", "--pbkdf", "pbkdf2",
+                "--pbkdf-force-iterations", "1000", "--key-file", key, image,
+            ])
+            try #require(made.status == 0, "luksFormat: \(made.stderr)")
+            try await expectRefused(image, dir: dir, mentioning: "LUKS")
+            #expect(SystemState.loopDevices(backing: image).isEmpty)
         }
-        let dir = try TemporaryDirectory(prefix: "sm-luks")
-        defer { dir.remove() }
-        let image = dir.file("luks.img")
-        try runCommand(["truncate", "-s", "32M", image])
-        let key = dir.file("key")
-        try "not-a-secret".write(toFile: key, atomically: true, encoding: .utf8)
-        let made = try runCommand(["cryptsetup", "luksFormat", "--batch-mode", "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000", "--key-file", key, image])
-        try #require(made.status == 0, "luksFormat: \(made.stderr)")
-        defer { SystemState.forceCleanup(mountPoint: dir.file("mnt"), image: image) }
-        try await expectRefused(image, dir: dir, mentioning: "LUKS")
-        #expect(SystemState.loopDevices(backing: image).isEmpty)
     }
 
     @Test("random bytes with no signature are refused (they may be someone's encrypted data)")
     func randomBytes() async throws {
         guard realPartsAvailable("randomBytes") else { return }
-        let dir = try TemporaryDirectory(prefix: "sm-rand")
-        defer { dir.remove() }
-        let image = dir.file("random.img")
-        try runCommand(["dd", "if=/dev/urandom", "of=\(image)", "bs=1M", "count=16", "status=none"])
-        defer { SystemState.forceCleanup(mountPoint: dir.file("mnt"), image: image) }
-        try await expectRefused(image, dir: dir, mentioning: "blank")
-        #expect(SystemState.loopDevices(backing: image).isEmpty)
+        try await withImage(prefix: "sm-rand", size: "0") { dir, image in
+            try runCommand(["dd", "if=/dev/urandom", "of=\(image)", "bs=1M", "count=16", "status=none"])
+            try await expectRefused(image, dir: dir, mentioning: "blank")
+            #expect(SystemState.loopDevices(backing: image).isEmpty)
+        }
     }
 
     @Test("an image already attached and mounted elsewhere is refused")

@@ -10,6 +10,7 @@
 /// mask and default dispositions (we block signals we handle ourselves).
 /// Returns the child's pid, or -1 with errno set (errno from exec is reported through a
 /// close-on-exec pipe, so a missing binary fails here rather than as exit 127).
+/// The child inherits no file descriptor but 0, 1 and 2.
 pid_t cspawn_spawn(const char *path, char *const argv[], char *const envp[], int out_fd, int err_fd);
 
 #endif
