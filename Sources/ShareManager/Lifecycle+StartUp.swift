@@ -131,7 +131,7 @@ extension Lifecycle {
         let host = probeHost
         // Ganesha keeps running without D-Bus when it cannot own its name, so both the name
         // and the NFS port must answer before it counts as started.
-        let ready = await Readiness.poll(timeout: .seconds(30), interval: .milliseconds(25)) {
+        let ready = await Readiness.poll(timeout: .seconds(30), interval: .milliseconds(5)) {
             guard ganesha.isRunning, !stop.isRequested else { return true }
             guard (try? await client.isRegistered()) == true else { return false }
             return Readiness.acceptsTCP(host: host, port: port)
