@@ -15,7 +15,7 @@ packages=(
     # what share-manager runs
     nfs-ganesha nfs-ganesha-vfs dbus e2fsprogs xfsprogs util-linux mount
     # what the tests and benchmarks use
-    cryptsetup-bin prometheus python3-venv hyperfine curl
+    cryptsetup-bin fdisk lvm2 bcache-tools prometheus python3-venv hyperfine curl
 )
 missing=()
 for p in "${packages[@]}"; do

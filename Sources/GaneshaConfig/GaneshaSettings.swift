@@ -3,6 +3,12 @@ public struct GaneshaSettings: Sendable, Equatable {
     /// Fixed for ever: it is part of every client's file handles (0 is Ganesha's pseudo root).
     public static let exportID: UInt16 = 1
 
+    /// Ganesha's Access_Type for the export.
+    public enum AccessType: String, Sendable, Equatable {
+        case readWrite = "RW"
+        case readOnly = "RO"
+    }
+
     public var volume: VolumeName
     public var nfsAddress: NetworkAddress
     public var nfsPort: UInt16
@@ -12,10 +18,11 @@ public struct GaneshaSettings: Sendable, Equatable {
     public var exportPath: SafePath
     /// Ganesha's RecoveryRoot (`<mount point>/.share-manager/recovery`).
     public var recoveryRoot: SafePath
+    public var accessType: AccessType
 
     public init(
         volume: VolumeName, nfsAddress: NetworkAddress, nfsPort: UInt16, gracePeriod: Int,
-        leaseLifetime: Int, exportPath: SafePath, recoveryRoot: SafePath
+        leaseLifetime: Int, exportPath: SafePath, recoveryRoot: SafePath, accessType: AccessType = .readWrite
     ) {
         self.volume = volume
         self.nfsAddress = nfsAddress
@@ -24,6 +31,7 @@ public struct GaneshaSettings: Sendable, Equatable {
         self.leaseLifetime = leaseLifetime
         self.exportPath = exportPath
         self.recoveryRoot = recoveryRoot
+        self.accessType = accessType
     }
 
     /// What the templates see. Only validated values go in; nothing here is free text.
@@ -38,6 +46,7 @@ public struct GaneshaSettings: Sendable, Equatable {
             "recoveryRoot": recoveryRoot.value,
             "exportID": String(Self.exportID),
             "filesystemID": FilesystemID.forVolume(volume),
+            "accessType": accessType.rawValue,
         ]
     }
 }

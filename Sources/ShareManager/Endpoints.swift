@@ -1,3 +1,4 @@
+import Glibc
 import GaneshaConfig
 import GaneshaControl
 import HTTPEndpoints
@@ -20,6 +21,7 @@ struct Endpoints: Sendable {
         case "/readyz": return await readiness()
         case "/metrics":
             _ = await exportCount()
+            await updateFilesystemMetrics()
             return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
         default:
             return HTTPResponse(status: .notFound, body: "not found: try /healthz, /readyz or /metrics\n")
@@ -37,6 +39,12 @@ struct Endpoints: Sendable {
             guard let ganesha, ganesha.isRunning, let client else {
                 metrics.ganeshaUp.set(Double(0))
                 return HTTPResponse(status: .serviceUnavailable, body: "Ganesha is not running\n")
+            }
+            if let stuck = await state.stuckProbe(limit: .seconds(10)) {
+                return HTTPResponse(status: .serviceUnavailable, body: "filesystem write probe has not returned for \(stuck.components.seconds) s\n")
+            }
+            if case .readOnly(let reason) = await state.filesystemHealth {
+                return HTTPResponse(status: .serviceUnavailable, body: "filesystem not writable: \(reason)\n")
             }
             do {
                 _ = try await client.grace()
@@ -62,6 +70,16 @@ struct Endpoints: Sendable {
         case .failure(let error):
             return HTTPResponse(status: .serviceUnavailable, body: "not ready: \(error)\n")
         }
+    }
+
+    private func updateFilesystemMetrics() async {
+        guard let volume = await state.volume else { return }
+        let health = await state.filesystemHealth
+        metrics.filesystemReadOnly.set(Double(health == .healthy ? 0 : 1))
+        var stats = statvfs()
+        guard statvfs(volume.mountPoint, &stats) == 0 else { return }
+        metrics.filesystemSize.set(Double(UInt64(stats.f_blocks) * UInt64(stats.f_frsize)))
+        metrics.filesystemAvail.set(Double(UInt64(stats.f_bavail) * UInt64(stats.f_frsize)))
     }
 
     /// Asks Ganesha which exports are active and updates the gauges on the way.

@@ -32,7 +32,8 @@ extension Lifecycle {
     func startUp(_ started: Started, sink: AsyncStream<ShareManagerRuntime.Event>.Continuation) async throws {
         let preparer = VolumePreparer(
             volume: options.volume.value, device: options.device ?? "", mountPoint: options.mountPoint.value,
-            fsType: options.fsType, logger: logger
+            fsType: options.fsType, logger: logger, mkfsOptions: options.mkfsOptions,
+            mountOptions: options.mountOptions, recoveryDir: options.recoveryDir?.value, readOnly: options.readOnly
         )
         // The bus does not depend on the volume: start it while the device is prepared.
         async let startingBus = startBus()
@@ -44,23 +45,42 @@ extension Lifecycle {
             throw error
         }
         started.volume = volume
+        await state.volumeMounted(volume)
         logger.info("volume mounted", metadata: [
             "device": "\(volume.devicePath)", "mountPoint": "\(volume.mountPoint)",
             "filesystem": "\(volume.filesystem.rawValue)", "formatted": "\(volume.formatted)",
+            "adopted": "\(volume.adopted)",
         ])
         let bus = try await startingBus
         started.bus = bus.process
         guard !stop.isRequested else { throw StartupError.stopped }
 
         await state.enter(.startingGanesha)
-        try writeStateFiles()
+        try writeStateFiles(try settings(for: volume))
         try await startGanesha(started, busAddress: bus.address, sink: sink)
         guard !stop.isRequested else { throw StartupError.stopped }
         try await addExport(started)
     }
 
-    private func writeStateFiles() throws {
-        let rendered = templates.renderGanesha(options.ganesha)
+    /// The export and recovery paths come from the prepared volume: an adopted filesystem is
+    /// exported at its root and keeps its records in --recovery-dir; a read-only share cannot
+    /// keep them on the volume at all.
+    private func settings(for volume: PreparedVolume) throws -> GaneshaSettings {
+        var settings = options.ganesha
+        settings.exportPath = try SafePath(validating: volume.exportPath, flag: "mount-point")
+        var recoveryRoot = volume.recoveryRoot
+        if options.readOnly {
+            recoveryRoot = options.recoveryDir?.value ?? layout.stateDir.appending("recovery")
+            try FileManager.default.createDirectory(
+                atPath: recoveryRoot, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+            )
+        }
+        settings.recoveryRoot = try SafePath(validating: recoveryRoot, flag: "recovery-dir")
+        return settings
+    }
+
+    private func writeStateFiles(_ settings: GaneshaSettings) throws {
+        let rendered = templates.renderGanesha(settings)
         do {
             try FileManager.default.createDirectory(
                 atPath: options.stateDir.value, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]

@@ -38,16 +38,7 @@ struct Lifecycle: Sendable {
                 await state.enter(.serving)
                 logger.info("serving nfs://\(probeHost):\(options.ganesha.nfsPort)/\(options.volume) (NFSv4.1/4.2)")
             }
-            for await event in events {
-                switch event {
-                case .signal(let sig):
-                    logger.info("received signal \(sig); stopping in order (Ganesha keeps its client records)")
-                case .ganeshaExited(let how):
-                    logger.error("Ganesha \(how) unexpectedly; stopping (an in-place restart is not implemented yet)")
-                    code = 1
-                }
-                break
-            }
+            code = await serve(events: events, volume: started.volume)
         } catch let error as StartupError {
             if case .stopped = error {
                 logger.info("stopped during start-up, as asked")
@@ -63,6 +54,32 @@ struct Lifecycle: Sendable {
         if await tearDown(started) == false { code = 1 }
         logger.info("share-manager exits with status \(code)")
         return code
+    }
+
+    /// Watches the volume until the first event says to stop; returns the exit code it implies.
+    private func serve(events: AsyncStream<ShareManagerRuntime.Event>, volume: PreparedVolume?) async -> Int32 {
+        await withTaskGroup(of: Void.self) { group in
+            if let volume {
+                let monitor = VolumeMonitor(
+                    volume: volume, readOnlyShare: options.readOnly, trimInterval: options.trimInterval,
+                    state: state, logger: logger
+                )
+                group.addTask { await monitor.run() }
+            }
+            var code: Int32 = 0
+            for await event in events {
+                switch event {
+                case .signal(let sig):
+                    logger.info("received signal \(sig); stopping in order (Ganesha keeps its client records)")
+                case .ganeshaExited(let how):
+                    logger.error("Ganesha \(how) unexpectedly; stopping (an in-place restart is not implemented yet)")
+                    code = 1
+                }
+                break
+            }
+            group.cancelAll()
+            return code
+        }
     }
 
     /// Where our own probes reach Ganesha: a wildcard bind is reached on loopback.

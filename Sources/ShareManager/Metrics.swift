@@ -7,6 +7,9 @@ final class ShareMetrics: Sendable {
     let up: Gauge
     let ganeshaUp: Gauge
     let exports: Gauge
+    let filesystemReadOnly: Gauge
+    let filesystemSize: Gauge
+    let filesystemAvail: Gauge
 
     init(volume: String) {
         let registry = PrometheusCollectorRegistry()
@@ -21,6 +24,12 @@ final class ShareMetrics: Sendable {
         up = gauge("up", "1 while share-manager runs.")
         ganeshaUp = gauge("ganesha_up", "1 while the Ganesha child runs and answers D-Bus, else 0.")
         exports = gauge("exports", "Exports Ganesha reports active over D-Bus (the pseudo root not counted).")
+        filesystemReadOnly = gauge(
+            "filesystem_readonly",
+            "1 when the volume's filesystem refuses writes (after an error or shutdown), else 0; a read-only share reports 0."
+        )
+        filesystemSize = gauge("filesystem_size_bytes", "Size of the volume's filesystem, from statvfs of its mount.")
+        filesystemAvail = gauge("filesystem_avail_bytes", "Bytes available to unprivileged users on the volume's filesystem.")
         up.set(Double(1))
     }
 

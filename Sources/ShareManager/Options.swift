@@ -37,6 +37,21 @@ public struct ShareManagerOptions: ParsableArguments, Sendable {
     @Option(help: "Filesystem made on a blank device: ext4 or xfs.")
     public var fsType: String = "ext4"
 
+    @Option(help: "Extra mkfs arguments for a blank device, space-separated (checked against an allow-list).")
+    public var mkfsOptions: String?
+
+    @Option(help: "Extra mount options, comma-separated (checked against an allow-list; ext4 always gets errors=remount-ro).")
+    public var mountOptions: String?
+
+    @Option(help: "Where Ganesha keeps client recovery records for an adopted filesystem (one share-manager did not format).")
+    public var recoveryDir: String?
+
+    @Option(help: "Run fstrim on the mount every this many seconds (0 = never).")
+    public var trimInterval: Int = 0
+
+    @Option(help: "RW, or RO for a deliberately read-only share (mounted ro, exported RO).")
+    public var accessType: String = "RW"
+
     @Option(help: "Log format: text or json.")
     public var logFormat: String = "text"
 
@@ -52,6 +67,7 @@ public enum OptionNames {
     public static let all = [
         "volume", "device", "mount-point", "state-dir", "nfs-address", "nfs-port",
         "http-address", "http-port", "grace-period", "lease-lifetime", "fs-type",
+        "mkfs-options", "mount-options", "recovery-dir", "trim-interval", "access-type",
         "log-format", "templates-dir",
     ]
 

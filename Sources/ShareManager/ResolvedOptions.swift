@@ -11,6 +11,13 @@ public struct ResolvedOptions: Sendable {
     public var httpAddress: NetworkAddress
     public var httpPort: Int
     public var fsType: FilesystemType
+    public var mkfsOptions: [String]
+    public var mountOptions: [String]
+    /// Recovery records of an adopted filesystem (or of a read-only share) live here.
+    public var recoveryDir: SafePath?
+    /// Seconds between scheduled fstrim runs; 0 means never.
+    public var trimInterval: Int
+    public var readOnly: Bool { ganesha.accessType == .readOnly }
     public var logFormat: LogFormat
     public var templatesDir: String?
     public var ganesha: GaneshaSettings
@@ -33,8 +40,8 @@ extension ShareManagerOptions {
         } else if requireDevice {
             throw ValidationError(flag: "device", reason: "is required (or set SHARE_MANAGER_DEVICE)")
         }
-        let mount = try SafePath(validating: mountPoint ?? "/export/\(name)", flag: "mount-point")
-        guard mount.value != "/" else {
+        let mountPath = try SafePath(validating: mountPoint ?? "/export/\(name)", flag: "mount-point")
+        guard mountPath.value != "/" else {
             throw ValidationError(flag: "mount-point", reason: "must not be /")
         }
         // The private bus socket lives here, and a unix socket path has at most 107 bytes.
@@ -51,6 +58,28 @@ extension ShareManagerOptions {
         guard let fs = FilesystemType(rawValue: fsType) else {
             throw ValidationError(flag: "fs-type", reason: "'\(fsType)' is not supported; use ext4 or xfs")
         }
+        guard let access = GaneshaSettings.AccessType(rawValue: accessType.uppercased()) else {
+            throw ValidationError(flag: "access-type", reason: "'\(accessType)' is not supported; use RW or RO")
+        }
+        let mkfs = (mkfsOptions ?? "").split(whereSeparator: \.isWhitespace).map(String.init)
+        let mount = (mountOptions ?? "").split(separator: ",").map(String.init)
+        do {
+            try VolumePreparer.validateMkfsOptions(mkfs, for: fs)
+        } catch {
+            throw ValidationError(flag: "mkfs-options", reason: "\(error)")
+        }
+        do {
+            try VolumePreparer.validateMountOptions(mount, for: fs, readOnly: access == .readOnly)
+        } catch {
+            throw ValidationError(flag: "mount-options", reason: "\(error)")
+        }
+        let recovery = try recoveryDir.map { dir throws(ValidationError) in try SafePath(validating: dir, flag: "recovery-dir") }
+        guard trimInterval == 0 || (60...31_536_000).contains(trimInterval) else {
+            throw ValidationError(flag: "trim-interval", reason: "\(trimInterval) is out of range (0 for never, or 60-31536000 seconds)")
+        }
+        if access == .readOnly && recovery == nil {
+            warnings.append("--access-type RO without --recovery-dir: client records are kept in the state directory and do not follow the volume to another node")
+        }
         guard let format = ResolvedOptions.LogFormat(rawValue: logFormat) else {
             throw ValidationError(flag: "log-format", reason: "'\(logFormat)' is not supported; use text or json")
         }
@@ -60,16 +89,21 @@ extension ShareManagerOptions {
             nfsPort: try RangeCheck.port(nfsPort, flag: "nfs-port"),
             gracePeriod: grace,
             leaseLifetime: lease,
-            exportPath: try SafePath(validating: mount.appending("data"), flag: "mount-point"),
-            recoveryRoot: try SafePath(validating: mount.appending(".share-manager/recovery"), flag: "mount-point")
+            exportPath: try SafePath(validating: mountPath.appending("data"), flag: "mount-point"),
+            recoveryRoot: try SafePath(validating: mountPath.appending(".share-manager/recovery"), flag: "mount-point"),
+            accessType: access
         )
         return ResolvedOptions(
             device: checkedDevice,
-            mountPoint: mount,
+            mountPoint: mountPath,
             stateDir: state,
             httpAddress: try NetworkAddress(validating: httpAddress, flag: "http-address"),
             httpPort: Int(try RangeCheck.port(httpPort, flag: "http-port")),
             fsType: fs,
+            mkfsOptions: mkfs,
+            mountOptions: mount,
+            recoveryDir: recovery,
+            trimInterval: trimInterval,
             logFormat: format,
             templatesDir: try templatesDir.map { dir throws(ValidationError) in try SafePath(validating: dir, flag: "templates-dir").value },
             ganesha: settings,

@@ -1,5 +1,7 @@
 import GaneshaControl
+import Logging
 import Supervision
+import VolumeDevice
 
 /// Where a run is, as the probes and metrics see it.
 public enum Phase: String, Sendable {
@@ -14,6 +16,39 @@ actor RuntimeState {
     private(set) var phase: Phase = .preparingDevice
     private(set) var ganesha: SupervisedProcess?
     private(set) var client: GaneshaClient?
+    private(set) var volume: PreparedVolume?
+    private(set) var filesystemHealth: FilesystemHealth = .healthy
+    private var lastGrowProblem: String?
+    /// When the running write probe started; nil while none runs.
+    private var probeStarted: ContinuousClock.Instant?
+    let logger: Logger
+
+    init(logger: Logger) { self.logger = logger }
+
+    func volumeMounted(_ volume: PreparedVolume) { self.volume = volume }
+
+    /// Returns true when the health changed, so the caller logs transitions only.
+    func setFilesystemHealth(_ health: FilesystemHealth) -> Bool {
+        probeStarted = nil
+        defer { filesystemHealth = health }
+        return health != filesystemHealth
+    }
+
+    func probeStarting() { probeStarted = .now }
+
+    /// A write probe that does not return is itself the symptom (a device that stopped
+    /// answering): after `limit` it counts as a failed probe.
+    func stuckProbe(limit: Duration) -> Duration? {
+        guard let probeStarted, ContinuousClock.now - probeStarted > limit else { return nil }
+        return ContinuousClock.now - probeStarted
+    }
+
+    /// Logs a grow problem once, not every poll.
+    func noteGrowProblem(_ problem: String) {
+        guard problem != lastGrowProblem else { return }
+        lastGrowProblem = problem
+        logger.error("\(problem)")
+    }
 
     func enter(_ phase: Phase) { self.phase = phase }
 

@@ -28,7 +28,7 @@ public struct ShareManagerRuntime: Sendable {
 
     public func run() async -> Int32 {
         options.warnings.forEach { logger.warning("\($0)") }
-        let state = RuntimeState()
+        let state = RuntimeState(logger: logger)
         let metrics = ShareMetrics(volume: options.volume.value)
         let stop = StopRequest()
         let (events, eventSink) = AsyncStream.makeStream(of: Event.self)

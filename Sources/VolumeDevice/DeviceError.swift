@@ -20,6 +20,11 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
     case layoutTooNew(device: String, found: Int, supported: Int)
     case filesystemErrors(device: String, status: Int32, detail: String)
     case unmountBusy(mountPoint: String, detail: String)
+    case deviceShrank(device: String, deviceBytes: Int64, filesystemBytes: Int64)
+    case readOnlyNeedsFormat(device: String, found: String)
+    case recoveryDirUnusable(path: String, reason: String)
+    case invalidMkfsOption(option: String, filesystem: FilesystemType, allowed: String)
+    case invalidMountOption(option: String, filesystem: FilesystemType, allowed: String)
     case toolMissing(String)
     case toolFailed(command: String, status: Int32, detail: String)
     case systemCall(String, path: String, errno: Int32)
@@ -49,7 +54,7 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
         case .tooSmall(let device, let bytes, let filesystem, let minimum):
             return "device \(device) has \(bytes) bytes but \(filesystem.rawValue) needs at least \(minimum); nothing was written; give the volume more space or request ext4"
         case .markerMissing(let device, let filesystem):
-            return "device \(device) has an \(filesystem.rawValue) filesystem but no share-manager marker (/\(VolumeMarker.folderName)/\(VolumeMarker.fileName)); adopting existing filesystems is not supported yet; copy its data to a new volume, or wipe it (wipefs -a) if the data is not needed"
+            return "device \(device) has an \(filesystem.rawValue) filesystem made elsewhere (no share-manager marker); it would be exported at its root, so Ganesha's client recovery records cannot live on it outside the export; give --recovery-dir on storage that moves with the volume (or on node-local storage, accepting that clients lose lock reclaim after a node failover), or copy the data to a new volume"
         case .markerUnreadable(let device, let reason):
             return "device \(device) has a share-manager marker that cannot be read (\(reason)); nothing was changed; inspect /\(VolumeMarker.folderName)/\(VolumeMarker.fileName) on a read-only mount"
         case .otherVolume(let device, let found, let expected):
@@ -60,6 +65,16 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
             return "e2fsck left errors on \(device) (exit status \(status): \(detail)); share-manager refused to mount it; repair it by hand (e2fsck -f) and restart"
         case .unmountBusy(let mountPoint, let detail):
             return "\(mountPoint) stayed busy and could not be unmounted (\(detail)); stop what uses it (fuser -m) and unmount it by hand"
+        case .deviceShrank(let device, let deviceBytes, let filesystemBytes):
+            return "device \(device) has \(deviceBytes) bytes but its filesystem spans \(filesystemBytes); the device was shrunk under the filesystem, so share-manager refused to touch it; give the device back its size (filesystems cannot be shrunk in place)"
+        case .readOnlyNeedsFormat(let device, let found):
+            return "device \(device) is \(found) and needs formatting, but the share is read-only and share-manager writes nothing to a read-only share; start it read-write once, or give a device that already holds the data"
+        case .recoveryDirUnusable(let path, let reason):
+            return "recovery dir \(path) cannot be used: \(reason); give an absolute path on storage that moves with the volume, outside the mount point"
+        case .invalidMkfsOption(let option, let filesystem, let allowed):
+            return "mkfs option '\(option)' is not accepted for \(filesystem.rawValue) (only options that cannot pick another device, force, skip work, set the label or change error handling are); allowed: \(allowed); fix the mkfs options"
+        case .invalidMountOption(let option, let filesystem, let allowed):
+            return "mount option '\(option)' is not accepted for \(filesystem.rawValue)\(MountOptions.hint(for: option)); allowed: \(allowed); fix the mount options"
         case .toolMissing(let tool):
             return "the tool \(tool) is not installed (searched PATH, /usr/sbin and /sbin); install it in the image"
         case .toolFailed(let command, let status, let detail):

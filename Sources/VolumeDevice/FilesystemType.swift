@@ -29,12 +29,4 @@ extension FilesystemType {
         case .xfs: "ro,norecovery"
         }
     }
-
-    /// ext4's default on errors is to continue writing to a damaged filesystem.
-    var mountOptions: [String] {
-        switch self {
-        case .ext4: ["-o", "errors=remount-ro"]
-        case .xfs: []
-        }
-    }
 }

@@ -8,6 +8,11 @@ struct MountTable: Sendable {
         let majorMinor: String
         /// Field 5, unescaped.
         let mountPoint: String
+        /// The filesystem type after the ` - ` separator.
+        var filesystemType: String = ""
+        /// The per-mount options (field 6) followed by the superblock options (the last
+        /// field), where ext4 reports `emergency_ro` and xfs `shutdown`-like states.
+        var options: [String] = []
     }
 
     let entries: [Entry]
@@ -20,7 +25,13 @@ struct MountTable: Sendable {
         entries = text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ", omittingEmptySubsequences: false)
             guard fields.count > 4 else { return nil }
-            return Entry(majorMinor: String(fields[2]), mountPoint: Self.unescape(fields[4]))
+            var entry = Entry(majorMinor: String(fields[2]), mountPoint: Self.unescape(fields[4]))
+            // Optional fields of any number sit between field 6 and the separator.
+            if fields.count > 5, let separator = fields.dropFirst(6).firstIndex(of: "-"), separator + 3 < fields.count {
+                entry.filesystemType = String(fields[separator + 1])
+                entry.options = (fields[5] + "," + fields[separator + 3]).split(separator: ",").map(String.init)
+            }
+            return entry
         }
     }
 
@@ -30,8 +41,13 @@ struct MountTable: Sendable {
 
     /// Whether `path` (resolved through symlinks) is itself a mount point.
     func isMountPoint(_ path: String) -> Bool {
+        entry(at: path) != nil
+    }
+
+    /// The topmost mount at `path` (resolved through symlinks): the last one listed.
+    func entry(at path: String) -> Entry? {
         let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
-        return entries.contains { $0.mountPoint == resolved }
+        return entries.last { $0.mountPoint == resolved }
     }
 
     /// The kernel writes space, tab, newline and backslash in paths as `\ooo` octal.

@@ -1,4 +1,5 @@
-/// A device that is mounted read-write with the share-manager layout, ready to export.
+/// A device that is mounted (read-write unless the share is read-only), ready to export: with
+/// the share-manager layout, or an adopted filesystem exported at its root.
 public struct PreparedVolume: Sendable, Equatable {
     /// The block device that is mounted (the loop device when an image file was given).
     public let devicePath: String
@@ -6,16 +7,20 @@ public struct PreparedVolume: Sendable, Equatable {
     public let filesystem: FilesystemType
     /// True when this start formatted a blank device.
     public let formatted: Bool
-    /// `<mountPoint>/data`: the folder Ganesha exports.
+    /// `<mountPoint>/data`: the folder Ganesha exports; the mount point itself when adopted.
     public let exportPath: String
-    /// `<mountPoint>/.share-manager/recovery`: Ganesha's `RecoveryRoot`.
+    /// `<mountPoint>/.share-manager/recovery`: Ganesha's `RecoveryRoot`; the recovery dir
+    /// given to the preparer when adopted.
     public let recoveryRoot: String
     /// The loop device share-manager attached, to detach on release; nil for a block device.
     public let attachedLoop: String?
+    /// True for a filesystem made elsewhere (no marker), which share-manager mounts and
+    /// exports at its root without writing anything on it.
+    public let adopted: Bool
 
     public init(
         devicePath: String, mountPoint: String, filesystem: FilesystemType, formatted: Bool,
-        exportPath: String, recoveryRoot: String, attachedLoop: String?
+        exportPath: String, recoveryRoot: String, attachedLoop: String?, adopted: Bool = false
     ) {
         self.devicePath = devicePath
         self.mountPoint = mountPoint
@@ -24,5 +29,6 @@ public struct PreparedVolume: Sendable, Equatable {
         self.exportPath = exportPath
         self.recoveryRoot = recoveryRoot
         self.attachedLoop = attachedLoop
+        self.adopted = adopted
     }
 }

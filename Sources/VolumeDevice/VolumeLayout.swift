@@ -29,7 +29,7 @@ enum VolumeLayout {
         try SystemCall.fsyncFolder(root)
     }
 
-    private static func makeFolder(_ path: String, mode: mode_t) throws(DeviceError) {
+    static func makeFolder(_ path: String, mode: mode_t) throws(DeviceError) {
         if mkdir(path, mode) != 0 {
             if errno == EEXIST { return }
             throw .systemCall("mkdir", path: path, errno: errno)

@@ -1,53 +1,100 @@
+import Foundation
 import Logging
 
 extension VolumePreparer {
+    /// What this start does with the device, decided before anything writes.
+    enum Plan: Equatable {
+        /// Blank, or an unfinished format of ours; `reason` says which.
+        case format(reason: String)
+        /// Ours, with a marker for this volume; `pendingLabel` when the crash came after the
+        /// marker but before the label was cleared.
+        case own(pendingLabel: Bool)
+        /// Made elsewhere: mounted and exported at its root, records kept in `recoveryDir`.
+        case adopt(recoveryDir: String)
+    }
+
     /// The work on a block device nobody else uses; `label` names the device for the operator.
     func prepare(blockDevice: String, label: String, loop: LoopAttachment?) async throws(DeviceError) -> PreparedVolume {
         try DeviceUsage(runner: runner).refuseIfInUse(blockDevice)
-        let content = try await DeviceProbe(runner: runner).probe(blockDevice)
-        let formatted: Bool
-        switch content {
+        let probed = try await DeviceProbe(runner: runner).inspect(blockDevice)
+        let plan: Plan
+        var sizes: (device: Int64, filesystem: Int64)?
+        switch probed.content {
         case .foreign(let found):
             throw .notBlank(device: label, found: found)
         case .blank:
-            try Formatter(runner: runner).format(blockDevice, label: label, as: fsType)
-            formatted = true
+            plan = .format(reason: "blank")
         case .filesystem(let found):
             guard found == fsType else { throw .filesystemMismatch(device: label, found: found, requested: fsType) }
-            // The marker decides before anything writes: e2fsck and a read-write mount both
-            // change the device, and a device that is not ours must stay untouched.
-            try await verifyMarker(on: blockDevice, label: label)
-            try FilesystemCheck(runner: runner).check(blockDevice, label: label, filesystem: fsType)
-            formatted = false
+            // Measured first: a filesystem larger than its device cannot even be peeked at.
+            sizes = try measure(blockDevice, label: label)
+            plan = try await decide(on: blockDevice, label: label, pending: probed.label == Formatter.pendingLabel)
+        }
+
+        switch plan {
+        case .format(let reason):
+            guard !readOnly else { throw .readOnlyNeedsFormat(device: label, found: reason) }
+            try Formatter(runner: runner).format(blockDevice, label: label, as: fsType, options: mkfsOptions)
+            sizes = nil  // a fresh filesystem fills its device
+        case .adopt(let recoveryDir):
+            try SystemCall.makeFolders(URL(fileURLWithPath: recoveryDir).deletingLastPathComponent().path, mode: 0o755)
+            try VolumeLayout.makeFolder(recoveryDir, mode: 0o700)
+            fallthrough
+        case .own:
+            // A read-only share writes nothing: e2fsck -n would also call a journal that the
+            // ro mount is about to replay an error.
+            if !readOnly {
+                try FilesystemCheck(runner: runner).check(blockDevice, label: label, filesystem: fsType)
+                if let sizes { try growOffline(blockDevice, label: label, sizes: sizes) }
+            }
         }
 
         let mounter = Mounter(runner: runner)
-        try mounter.mount(blockDevice, at: mountPoint, as: fsType, options: fsType.mountOptions)
+        try mounter.mount(blockDevice, at: mountPoint, as: fsType, options: MountOptions.arguments(mountOptions, for: fsType, readOnly: readOnly))
         do throws(DeviceError) {
-            try VolumeLayout.ensure(root: mountPoint)
-            // The marker goes last: a format interrupted before it leaves a filesystem without
-            // a marker, which the next start refuses instead of taking it for ours.
-            if formatted { try VolumeMarker(volume: volume).write(toRoot: mountPoint) }
+            try finish(plan, on: blockDevice)
         } catch {
             await undo("unmount") { () async throws(DeviceError) in try await mounter.unmount(mountPoint) }
             throw error
         }
-        logger.notice("volume ready", metadata: [
-            "device": "\(label)", "mountPoint": "\(mountPoint)", "filesystem": "\(fsType.rawValue)", "formatted": "\(formatted)",
-        ])
-        return PreparedVolume(
-            devicePath: blockDevice, mountPoint: mountPoint, filesystem: fsType, formatted: formatted,
-            exportPath: VolumeLayout.exportPath(root: mountPoint), recoveryRoot: VolumeLayout.recoveryRoot(root: mountPoint),
-            attachedLoop: loop?.device
-        )
+        if let sizes, !readOnly { growOnline(blockDevice, label: label, sizes: sizes) }
+        return ready(plan, device: blockDevice, label: label, loop: loop)
     }
 
-    private func verifyMarker(on blockDevice: String, label: String) async throws(DeviceError) {
-        let marker = try await MarkerPeek(runner: runner).marker(on: blockDevice, label: label, filesystem: fsType)
-        guard let marker else { throw .markerMissing(device: label, filesystem: fsType) }
-        guard marker.volume == volume else { throw .otherVolume(device: label, found: marker.volume, expected: volume) }
-        guard marker.layoutVersion <= VolumeMarker.currentLayoutVersion else {
-            throw .layoutTooNew(device: label, found: marker.layoutVersion, supported: VolumeMarker.currentLayoutVersion)
+    /// The writes after the mount. For a format the marker comes after the layout and the
+    /// label goes last: until then the next start knows the format as unfinished.
+    private func finish(_ plan: Plan, on blockDevice: String) throws(DeviceError) {
+        let formatter = Formatter(runner: runner)
+        switch plan {
+        case .format:
+            try VolumeLayout.ensure(root: mountPoint)
+            try VolumeMarker(volume: volume).write(toRoot: mountPoint)
+            try formatter.clearPendingLabel(blockDevice, mountPoint: mountPoint, filesystem: fsType)
+        case .own(let pendingLabel):
+            guard !readOnly else { return }
+            try VolumeLayout.ensure(root: mountPoint)
+            if pendingLabel { try formatter.clearPendingLabel(blockDevice, mountPoint: mountPoint, filesystem: fsType) }
+        case .adopt:
+            // The root belongs to the data that was there: no marker, no folders.
+            return
         }
+    }
+
+    private func ready(_ plan: Plan, device: String, label: String, loop: LoopAttachment?) -> PreparedVolume {
+        let formatted = if case .format = plan { true } else { false }
+        var adopted = false
+        var exportPath = VolumeLayout.exportPath(root: mountPoint)
+        var recoveryRoot = VolumeLayout.recoveryRoot(root: mountPoint)
+        if case .adopt(let recoveryDir) = plan {
+            (adopted, exportPath, recoveryRoot) = (true, mountPoint, recoveryDir)
+        }
+        logger.notice("volume ready", metadata: [
+            "device": "\(label)", "mountPoint": "\(mountPoint)", "filesystem": "\(fsType.rawValue)",
+            "formatted": "\(formatted)", "adopted": "\(adopted)", "readOnly": "\(readOnly)",
+        ])
+        return PreparedVolume(
+            devicePath: device, mountPoint: mountPoint, filesystem: fsType, formatted: formatted,
+            exportPath: exportPath, recoveryRoot: recoveryRoot, attachedLoop: loop?.device, adopted: adopted
+        )
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import Logging
 
-/// Turns a device into a mounted share-manager filesystem: format only when blank, check,
-/// mount; and undoes it on release. Everything it refuses, it refuses before writing a byte.
+/// Turns a device into a mounted share-manager filesystem: format only when blank (or when an
+/// earlier format of ours was cut short), check, mount; and undoes it on release. Everything
+/// it refuses, it refuses before writing a byte.
 public struct VolumePreparer: Sendable {
     public let volume: String
     /// A block device, or a regular file that is attached to a loop device first.
@@ -10,24 +11,44 @@ public struct VolumePreparer: Sendable {
     public let mountPoint: String
     /// The filesystem to format a blank device with; an existing one must match it.
     public let fsType: FilesystemType
+    /// Extra mkfs arguments, checked by `validateMkfsOptions`.
+    public let mkfsOptions: [String]
+    /// Extra mount options, checked by `validateMountOptions`.
+    public let mountOptions: [String]
+    /// Where Ganesha's client records go for an adopted filesystem (one without marker, which
+    /// is exported at its root). Without it such a filesystem is refused.
+    public let recoveryDir: String?
+    /// A read-only share: mounted `ro`, and nothing is written to the device (no format,
+    /// repair, grow or layout).
+    public let readOnly: Bool
     let logger: Logger
     var runner: ToolRunner { ToolRunner(logger: logger) }
 
-    public init(volume: String, device: String, mountPoint: String, fsType: FilesystemType, logger: Logger) {
+    public init(
+        volume: String, device: String, mountPoint: String, fsType: FilesystemType, logger: Logger,
+        mkfsOptions: [String] = [], mountOptions: [String] = [], recoveryDir: String? = nil, readOnly: Bool = false
+    ) {
         self.volume = volume
         self.device = device
         self.mountPoint = mountPoint
         self.fsType = fsType
+        self.mkfsOptions = mkfsOptions
+        self.mountOptions = mountOptions
+        self.recoveryDir = recoveryDir
+        self.readOnly = readOnly
         var logger = logger
         logger[metadataKey: "volume"] = "\(volume)"
         self.logger = logger
     }
 
-    /// Attaches (for an image file), probes, formats when blank, checks and mounts
-    /// read-write. Blocks while the tools run; call it off the cooperative pool.
+    /// Attaches (for an image file), probes, formats when blank, checks and mounts.
+    /// Blocks while the tools run; call it off the cooperative pool.
     /// On failure, whatever it attached or mounted has been undone.
     public func prepare() async throws(DeviceError) -> PreparedVolume {
-        // A missing device is found before anything is created.
+        // Wrong options and a missing device are found before anything is created.
+        try Self.validateMkfsOptions(mkfsOptions, for: fsType)
+        try Self.validateMountOptions(mountOptions, for: fsType, readOnly: readOnly)
+        try validateRecoveryDir()
         guard let identity = try FileIdentity.of(device) else { throw .deviceMissing(device) }
         try SystemCall.makeFolders(mountPoint, mode: 0o755)
         try DeviceUsage.refuseIfMountPoint(mountPoint)
@@ -44,6 +65,17 @@ public struct VolumePreparer: Sendable {
             }
         case .other:
             throw .unsupportedDeviceKind(device)
+        }
+    }
+
+    /// A recovery dir below the mount point would be hidden by the mount, or exported to clients.
+    private func validateRecoveryDir() throws(DeviceError) {
+        guard let recoveryDir else { return }
+        guard recoveryDir.hasPrefix("/") else { throw .recoveryDirUnusable(path: recoveryDir, reason: "it is not an absolute path") }
+        let dir = URL(fileURLWithPath: recoveryDir).standardized.path
+        let mount = URL(fileURLWithPath: mountPoint).standardized.path
+        if dir == mount || dir.hasPrefix(mount + "/") {
+            throw .recoveryDirUnusable(path: recoveryDir, reason: "it lies below the mount point \(mountPoint), hidden by the mount or visible to NFS clients")
         }
     }
 

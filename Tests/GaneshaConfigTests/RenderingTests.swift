@@ -65,6 +65,15 @@ struct RenderingTests {
         #expect(main.contains("Lease_Lifetime = 20;"))
     }
 
+    @Test("a read-only share is exported RO")
+    func readOnlyExport() throws {
+        var settings = try Fixtures.settings()
+        settings.accessType = .readOnly
+        let export = try Fixtures.templates().renderGanesha(settings).export
+        #expect(export.contains("Access_Type = RO;"))
+        #expect(!export.contains("Access_Type = RW;"))
+    }
+
     @Test("a template without the plain-text pragma is refused")
     func pragmaRequired() throws {
         let dir = NSTemporaryDirectory() + "sm-templates-\(UUID().uuidString)"

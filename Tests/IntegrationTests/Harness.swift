@@ -9,6 +9,8 @@ struct ShareManagerUnderTest {
     let image: String
     let nfsPort: UInt16
     let httpPort: UInt16
+    /// More flags for this run (fs type, recovery dir, ...).
+    var extra: [String] = []
     var mountPoint: String { dir.file("mnt") }
     var stateDir: String { dir.file("state") }
     var nfsURL: String { "nfs://127.0.0.1:\(nfsPort)/\(volume)?version=4.1" }
@@ -28,7 +30,7 @@ struct ShareManagerUnderTest {
             "--nfs-address", "127.0.0.1", "--nfs-port", String(nfsPort),
             "--http-address", "127.0.0.1", "--http-port", String(httpPort),
             "--grace-period", "5", "--lease-lifetime", "5",
-        ]
+        ] + extra
     }
 
     func start(name: String) throws -> ChildProcess {
@@ -40,6 +42,23 @@ struct ShareManagerUnderTest {
     }
 
     /// Waits (bounded) for /readyz to answer 200 while the process runs.
+    /// Waits (bounded) for `path` to answer `status`; true when it did.
+    func waitFor(_ path: String, status: Int, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if await get(path).status == status { return true }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return false
+    }
+
+    /// A gauge's value from /metrics, or nil.
+    func metric(_ name: String) async -> Double? {
+        let body = await get("/metrics").body
+        let line = body.split(separator: "\n").first { $0.hasPrefix(name + "{") || $0.hasPrefix(name + " ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+
     func waitUntilReady(_ process: ChildProcess, timeout: Duration = .seconds(60)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline && process.isRunning {

@@ -91,7 +91,29 @@ struct OptionsTests {
         (["--volume", "v", "--device", "/dev/sdb", "--fs-type", "btrfs"], "fs-type"),
         (["--volume", "v", "--device", "/dev/sdb", "--log-format", "xml"], "log-format"),
         (["--volume", "v", "--device", "/dev/sdb", "--templates-dir", "rel"], "templates-dir"),
+        (["--volume", "v", "--device", "/dev/sdb", "--access-type", "RWX"], "access-type"),
+        (["--volume", "v", "--device", "/dev/sdb", "--trim-interval", "5"], "trim-interval"),
+        (["--volume", "v", "--device", "/dev/sdb", "--mkfs-options=-n"], "mkfs-options"),
+        (["--volume", "v", "--device", "/dev/sdb", "--mkfs-options=-L evil"], "mkfs-options"),
+        (["--volume", "v", "--device", "/dev/sdb", "--mkfs-options", "/dev/sda"], "mkfs-options"),
+        (["--volume", "v", "--device", "/dev/sdb", "--mount-options", "errors=continue"], "mount-options"),
+        (["--volume", "v", "--device", "/dev/sdb", "--mount-options", "noatime,bind"], "mount-options"),
+        (["--volume", "v", "--device", "/dev/sdb", "--mount-options", "ro"], "mount-options"),
+        (["--volume", "v", "--device", "/dev/sdb", "--recovery-dir", "rel/dir"], "recovery-dir"),
     ]
+
+    @Test("allowed extra mkfs and mount options pass through")
+    func extraOptions() throws {
+        let resolved = try ShareManagerOptions.parse([
+            "--volume", "v", "--mkfs-options=-m 1 -E lazy_itable_init=0", "--mount-options", "noatime,discard",
+            "--access-type", "ro", "--recovery-dir", "/var/lib/sm/v", "--trim-interval", "86400",
+        ]).resolve(requireDevice: false)
+        #expect(resolved.mkfsOptions == ["-m", "1", "-E", "lazy_itable_init=0"])
+        #expect(resolved.mountOptions == ["noatime", "discard"])
+        #expect(resolved.readOnly)
+        #expect(resolved.recoveryDir?.value == "/var/lib/sm/v")
+        #expect(resolved.trimInterval == 86400)
+    }
 
     @Test("each bad flag is reported with its name", arguments: badFlags)
     func badFlag(_ args: [String], _ flag: String) throws {

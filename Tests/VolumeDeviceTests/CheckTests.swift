@@ -26,7 +26,8 @@ extension DeviceIntegration {
             }
         }
 
-        /// A format cut short before the marker looks like any foreign ext4: refused, not adopted.
+        /// A filesystem of ours whose marker is gone (its label cleared) looks like any ext4 made
+        /// elsewhere: without a recovery dir it is refused, not formatted again.
         @Test func layoutWithoutMarkerIsRefused() async throws {
             guard mayRun("layoutWithoutMarkerIsRefused") else { return }
             try await Scratch.with { scratch in
@@ -36,6 +37,26 @@ extension DeviceIntegration {
                 try await VolumePreparer.release(prepared, logger: testLogger)
                 let error = await refusal(scratch.preparer(image))
                 guard case .markerMissing = error else { Issue.record("got \(String(describing: error))"); return }
+            }
+        }
+
+        /// Damage e2fsck -p repairs on its own: the volume is repaired, then mounted.
+        @Test func ext4RepairedByPreenIsMounted() async throws {
+            guard mayRun("ext4RepairedByPreenIsMounted", extraTools: ["debugfs"]) else { return }
+            try await Scratch.with { scratch in
+                let image = try scratch.image(mebibytes: 64)
+                let prepared = try await scratch.preparer(image).prepare()
+                try FileManager.default.createDirectory(atPath: prepared.exportPath + "/sub", withIntermediateDirectories: false)
+                try await VolumePreparer.release(prepared, logger: testLogger)
+                // A wrong link count plus the "has errors" state, so that preen looks and fixes it.
+                try mustRun(["debugfs", "-w", "-R", "sif /data/sub links_count 7", image])
+                try mustRun(["debugfs", "-w", "-R", "ssv state 2", image])
+                #expect(try runCommand(["e2fsck", "-fn", image]).status == 4, "the damage is there")
+
+                let repaired = try await scratch.preparer(image).prepare()
+                #expect(FileManager.default.fileExists(atPath: repaired.exportPath + "/sub"))
+                try await VolumePreparer.release(repaired, logger: testLogger)
+                #expect(try runCommand(["e2fsck", "-fn", image]).status == 0, "left clean")
             }
         }
     }

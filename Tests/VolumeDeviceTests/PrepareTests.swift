@@ -70,15 +70,48 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func newerLayoutIsRefused() async throws {
-            guard mayRun("newerLayoutIsRefused") else { return }
+        @Test func operatorOptionsAreUsed() async throws {
+            guard mayRun("operatorOptionsAreUsed", extraTools: ["dumpe2fs"]) else { return }
+            try await Scratch.with { scratch in
+                let image = try scratch.image(mebibytes: 64)
+                let preparer = scratch.preparer(image, mkfsOptions: ["-b", "4096", "-i", "65536"], mountOptions: ["noatime,nodev"])
+                let prepared = try await preparer.prepare()
+                let header = try mustRun(["dumpe2fs", "-h", prepared.devicePath]).stdout
+                #expect(header.contains("Block size:               4096"))
+                #expect(header.contains("Inode count:              1024"))
+                let options = mountOptions(scratch.mountPoint)
+                #expect(options.contains("noatime") && options.contains("nodev") && options.contains("errors=remount-ro"))
+                try await VolumePreparer.release(prepared, logger: testLogger)
+            }
+        }
+
+        @Test func invalidOptionsAreRefusedBeforeAnything() async throws {
+            guard mayRun("invalidOptionsAreRefusedBeforeAnything") else { return }
+            try await Scratch.with { scratch in
+                let image = try scratch.image(mebibytes: 64)
+                let mkfs = try await untouchedRefusal(scratch.preparer(image, mkfsOptions: ["-L", "mine"]), image: image)
+                guard case .invalidMkfsOption = mkfs else { Issue.record("got \(String(describing: mkfs))"); return }
+                let mount = try await untouchedRefusal(scratch.preparer(image, mountOptions: ["errors=continue"]), image: image)
+                guard case .invalidMountOption = mount else { Issue.record("got \(String(describing: mount))"); return }
+                #expect(!FileManager.default.fileExists(atPath: scratch.mountPoint), "nothing created")
+            }
+        }
+
+        /// A newer layout needs a newer share-manager; one below 1 was never written (no older
+        /// layout exists yet to migrate), so it is damage.
+        @Test(arguments: [2, 0])
+        func unknownLayoutIsRefused(version: Int) async throws {
+            guard mayRun("unknownLayoutIsRefused(\(version))") else { return }
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let prepared = try await scratch.preparer(image).prepare()
-                try VolumeMarker(volume: "vol-a", layoutVersion: 2).write(toRoot: scratch.mountPoint)
+                try VolumeMarker(volume: "vol-a", layoutVersion: version).write(toRoot: scratch.mountPoint)
                 try await VolumePreparer.release(prepared, logger: testLogger)
                 let error = try await untouchedRefusal(scratch.preparer(image), image: image)
-                guard case .layoutTooNew(_, 2, 1) = error else { Issue.record("got \(String(describing: error))"); return }
+                switch error {
+                case .layoutTooNew(_, 2, 1) where version == 2, .markerUnreadable where version == 0: break
+                default: Issue.record("got \(String(describing: error))")
+                }
             }
         }
     }

@@ -32,7 +32,7 @@ extension DeviceIntegration {
                 try mustRun(["mkfs.ext4", "-q", "-F", image])
                 let error = try await untouchedRefusal(scratch.preparer(image), image: image)
                 guard case .markerMissing(_, .ext4) = error else { Issue.record("got \(String(describing: error))"); return }
-                #expect(error?.description.contains("adopting existing filesystems is not supported") == true)
+                #expect(error?.description.contains("--recovery-dir") == true)
             }
         }
 

@@ -51,8 +51,14 @@ struct Scratch {
         return path
     }
 
-    func preparer(_ image: String, volume: String = "vol-a", fsType: FilesystemType = .ext4) -> VolumePreparer {
-        VolumePreparer(volume: volume, device: image, mountPoint: mountPoint, fsType: fsType, logger: testLogger)
+    func preparer(
+        _ image: String, volume: String = "vol-a", fsType: FilesystemType = .ext4, mkfsOptions: [String] = [],
+        mountOptions: [String] = [], recoveryDir: String? = nil, readOnly: Bool = false
+    ) -> VolumePreparer {
+        VolumePreparer(
+            volume: volume, device: image, mountPoint: mountPoint, fsType: fsType, logger: testLogger,
+            mkfsOptions: mkfsOptions, mountOptions: mountOptions, recoveryDir: recoveryDir, readOnly: readOnly
+        )
     }
 
     /// Unmounts everything below the folder (deepest first) and detaches every loop device
@@ -70,11 +76,6 @@ struct Scratch {
     }
 }
 
-/// Attaches `image` to a loop device the way another program would, outside share-manager.
-func attachElsewhere(_ image: String) throws -> String {
-    try mustRun(["losetup", "--find", "--show", image]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-}
-
 /// Loop devices backed by `path`, as losetup reports them.
 func attachedLoops(_ path: String) -> [String] {
     let listing = (try? runCommand(["losetup", "-j", path]))?.stdout ?? ""
@@ -87,6 +88,17 @@ func overwrite(_ path: String, at offset: UInt64, with bytes: [UInt8]) throws {
     try handle.seek(toOffset: offset)
     try handle.write(contentsOf: Data(bytes))
     try handle.close()
+}
+
+/// The filesystem label blkid reads from the device itself ("" when there is none).
+func blkidLabel(_ path: String) -> String {
+    let result = try? runCommand(["blkid", "-p", "-o", "value", "-s", "LABEL", path])
+    return result?.stdout.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+}
+
+/// Resizes the image file, as a storage system does when it grows or shrinks a volume.
+func resize(_ image: String, mebibytes: Int) throws {
+    try mustRun(["truncate", "-s", "\(mebibytes)M", image])
 }
 
 func randomBytes(_ count: Int) -> [UInt8] {

@@ -41,8 +41,35 @@ import TestSupport
             37 35 7:3 / /srv/vol rw - ext4 /dev/loop3 rw
             """
         let table = MountTable(text: text)
-        #expect(table.entries == [.init(majorMinor: "98:0", mountPoint: "/mnt/a b"), .init(majorMinor: "7:3", mountPoint: "/srv/vol")])
+        #expect(table.entries.map(\.mountPoint) == ["/mnt/a b", "/srv/vol"])
+        #expect(table.entries.map(\.majorMinor) == ["98:0", "7:3"])
+        #expect(table.entries[0].filesystemType == "ext3")
+        #expect(table.entries[0].options == ["rw", "noatime", "rw", "errors=continue"])
         #expect(table.mountPoints(ofDevice: "7:3") == ["/srv/vol"])
+    }
+
+    @Test func mountInfoShowsEmergencyReadOnly() {
+        let text = "42 27 7:0 / /tmp/m rw,relatime - ext4 /dev/loop0 rw,errors=remount-ro,emergency_ro"
+        #expect(MountTable(text: text).entry(at: "/tmp/m")?.options.contains("emergency_ro") == true)
+    }
+
+    @Test func filesystemSizesAreParsed() {
+        let dumpe2fs = "Filesystem volume name:   <none>\nBlock count:              65536\nBlock size:               1024\n"
+        #expect(FilesystemGeometry.ext4Size(dumpe2fs: dumpe2fs) == 64 << 20)
+        let xfsInfo = """
+            meta-data=/dev/loop0             isize=512    agcount=4, agsize=20480 blks
+            data     =                       bsize=4096   blocks=81920, imaxpct=25
+            naming   =version 2              bsize=4096   ascii-ci=0, ftype=1
+            log      =internal log           bsize=4096   blocks=16384, version=2
+            """
+        #expect(FilesystemGeometry.xfsSize(xfsInfo: xfsInfo) == 320 << 20)
+        #expect(FilesystemGeometry.ext4Size(dumpe2fs: "nothing") == nil)
+    }
+
+    @Test func fstrimReportIsParsed() {
+        #expect(Trimmer.trimmedBytes("/mnt: 320 MiB (335544320 bytes) trimmed\n") == 335_544_320)
+        #expect(Trimmer.trimmedBytes("/mnt: 0 B (0 bytes) trimmed\n") == 0)
+        #expect(Trimmer.trimmedBytes("something else") == nil)
     }
 
     @Test func blkidExportIsClassified() {
@@ -60,6 +87,9 @@ import TestSupport
             .notBlank(device: "/dev/loop3", found: "a crypto_LUKS signature"),
             .markerMissing(device: "/dev/x", filesystem: .ext4), .systemCall("open", path: "/dev/x", errno: EBUSY),
             .toolFailed(command: "mount", status: 32, detail: ToolResult(status: 32, stdout: "", stderr: "a\nb\n").summary),
+            .deviceShrank(device: "/dev/x", deviceBytes: 1, filesystemBytes: 2),
+            .readOnlyNeedsFormat(device: "/dev/x", found: "blank"),
+            .recoveryDirUnusable(path: "x", reason: "it is not an absolute path"),
         ]
         for error in errors {
             #expect(!error.description.contains("\n"), "\(error)")

@@ -1,0 +1,78 @@
+import Logging
+import VolumeDevice
+
+/// Watches the mounted volume while it is served: a write probe that finds a filesystem
+/// gone read-only (statvfs and mountinfo do not reliably say), a size poll that grows the
+/// filesystem when the device grew, and scheduled fstrim. Runs until cancelled.
+struct VolumeMonitor: Sendable {
+    static let healthInterval: Duration = .seconds(5)
+    static let growInterval: Duration = .seconds(5)
+
+    let volume: PreparedVolume
+    let readOnlyShare: Bool
+    let trimInterval: Int
+    let state: RuntimeState
+    let logger: Logger
+
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await every(Self.healthInterval) { await checkHealth() } }
+            if !readOnlyShare {
+                group.addTask { await every(Self.growInterval) { await growIfNeeded() } }
+            }
+            if trimInterval > 0 {
+                group.addTask { await every(.seconds(trimInterval), startNow: false) { await trim() } }
+            }
+        }
+    }
+
+    private func every(_ interval: Duration, startNow: Bool = true, _ body: () async -> Void) async {
+        if startNow { await body() }
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { return }
+            await body()
+        }
+    }
+
+    private func checkHealth() async {
+        await state.probeStarting()
+        let health = await withTaskExecutorPreference(Lifecycle.deviceExecutor) {
+            FilesystemProbe(logger: logger).check(volume, readOnlyShare: readOnlyShare)
+        }
+        if await state.setFilesystemHealth(health), case .readOnly(let reason) = health {
+            logger.error("the volume's filesystem is not writable: \(reason)")
+        }
+    }
+
+    private func growIfNeeded() async {
+        do {
+            let outcome = try await withTaskExecutorPreference(Lifecycle.deviceExecutor) {
+                try await FilesystemGrower(logger: logger).growIfNeeded(volume)
+            }
+            switch outcome {
+            case .unchanged:
+                break
+            case .grown(let from, let to):
+                logger.notice("filesystem grown online", metadata: ["from": "\(from)", "to": "\(to)"])
+            case .deviceShrank(let device, let filesystem):
+                await state.noteGrowProblem("the device (\(device) bytes) is smaller than its filesystem (\(filesystem) bytes): shrinking is not supported")
+            case .onlineGrowFailed(let reason):
+                await state.noteGrowProblem("online grow failed (\(reason)); the filesystem is grown at the next start")
+            }
+        } catch {
+            await state.noteGrowProblem("size check failed: \(error)")
+        }
+    }
+
+    private func trim() async {
+        do {
+            let trimmed = try await withTaskExecutorPreference(Lifecycle.deviceExecutor) {
+                try await Trimmer.trim(volume, logger: logger)
+            }
+            logger.info("fstrim done", metadata: ["bytes": "\(trimmed.map(String.init) ?? "unknown")"])
+        } catch {
+            logger.warning("fstrim failed: \(error)")
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import VolumeDevice
+
+/// Filesystems that stop taking writes under a read-write share, and fstrim.
+extension DeviceIntegration {
+    @Suite struct Health {
+        @Test func healthyVolumeAndTrim() async throws {
+            guard mayRun("healthyVolumeAndTrim", extraTools: ["fstrim"]) else { return }
+            try await Scratch.with { scratch in
+                let image = try scratch.image(mebibytes: 64)
+                let prepared = try await scratch.preparer(image).prepare()
+                #expect(FilesystemProbe(logger: testLogger).check(prepared, readOnlyShare: false) == .healthy)
+                #expect(!FileManager.default.fileExists(atPath: FilesystemProbe.probePath(prepared)), "probe file removed")
+                let trimmed = try await Trimmer.trim(prepared, logger: testLogger)
+                print("fstrim trimmed \(trimmed.map(String.init) ?? "an unreadable number of") bytes")
+                #expect((trimmed ?? 0) > 0)
+                try await VolumePreparer.release(prepared, logger: testLogger)
+            }
+        }
+
+        @Test func ext4ErrorMakesItReadOnly() async throws {
+            guard mayRun("ext4ErrorMakesItReadOnly") else { return }
+            try await Scratch.with { scratch in
+                let image = try scratch.image(mebibytes: 64)
+                let prepared = try await scratch.preparer(image).prepare()
+                let name = URL(fileURLWithPath: prepared.devicePath).lastPathComponent
+                try Data("1\n".utf8).write(to: URL(fileURLWithPath: "/sys/fs/ext4/\(name)/trigger_fs_error"))
+                let health = FilesystemProbe(logger: testLogger).check(prepared, readOnlyShare: false)
+                guard case .readOnly(let reason) = health else { Issue.record("got \(health)"); return }
+                print("probe: \(reason)")
+                #expect(reason.contains("errors=remount-ro") && reason.contains("Read-only file system") && !reason.contains("\n"))
+                try await VolumePreparer.release(prepared, logger: testLogger)
+                // The next start's e2fsck sees the error state and checks before mounting.
+                let again = try await scratch.preparer(image).prepare()
+                #expect(FilesystemProbe(logger: testLogger).check(again, readOnlyShare: false) == .healthy)
+                try await VolumePreparer.release(again, logger: testLogger)
+            }
+        }
+
+        @Test func xfsShutdownMakesItReadOnly() async throws {
+            guard mayRun("xfsShutdownMakesItReadOnly", extraTools: ["mkfs.xfs", "xfs_io"]) else { return }
+            try await Scratch.with { scratch in
+                let image = try scratch.image(mebibytes: 320)
+                let prepared = try await scratch.preparer(image, fsType: .xfs).prepare()
+                try mustRun(["xfs_io", "-x", "-c", "shutdown", scratch.mountPoint])
+                let health = FilesystemProbe(logger: testLogger).check(prepared, readOnlyShare: false)
+                guard case .readOnly(let reason) = health else { Issue.record("got \(health)"); return }
+                print("probe: \(reason)")
+                #expect(reason.contains("xfs on") && reason.contains("Input/output error"))
+                try await VolumePreparer.release(prepared, logger: testLogger)
+                #expect(attachedLoops(image).isEmpty)
+            }
+        }
+
+        /// The probe of an adopted filesystem writes at its root, which is what is exported.
+        @Test func adoptedVolumeIsProbedAtItsRoot() async throws {
+            guard mayRun("adoptedVolumeIsProbedAtItsRoot") else { return }
+            try await Scratch.with { scratch in
+                let image = try scratch.image(mebibytes: 64)
+                try mustRun(["mkfs.ext4", "-q", "-F", image])
+                let prepared = try await scratch.preparer(image, recoveryDir: scratch.directory.file("records")).prepare()
+                #expect(FilesystemProbe.probePath(prepared) == scratch.mountPoint + "/.share-manager-probe")
+                #expect(FilesystemProbe(logger: testLogger).check(prepared, readOnlyShare: false) == .healthy)
+                #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.mountPoint) == ["lost+found"])
+                try await VolumePreparer.release(prepared, logger: testLogger)
+            }
+        }
+
+        /// A read-only share is mounted ro, writes nothing, and is healthy that way.
+        @Test func readOnlyShare() async throws {
+            guard mayRun("readOnlyShare") else { return }
+            try await Scratch.with { scratch in
+                let image = try scratch.image(mebibytes: 64)
+                let blank = try await untouchedRefusal(scratch.preparer(image, readOnly: true), image: image)
+                guard case .readOnlyNeedsFormat = blank else { Issue.record("got \(String(describing: blank))"); return }
+                try await VolumePreparer.release(try await scratch.preparer(image).prepare(), logger: testLogger)
+
+                let before = try sha256(ofFile: image)
+                let prepared = try await scratch.preparer(image, mountOptions: ["ro", "noatime"], readOnly: true).prepare()
+                #expect(mountOptions(scratch.mountPoint).hasPrefix("ro"))
+                #expect(FilesystemProbe(logger: testLogger).check(prepared, readOnlyShare: true) == .healthy)
+                let asWritable = FilesystemProbe(logger: testLogger).check(prepared, readOnlyShare: false)
+                guard case .readOnly(let reason) = asWritable else { Issue.record("got \(asWritable)"); return }
+                #expect(reason.contains("mounted read-only"))
+                try await VolumePreparer.release(prepared, logger: testLogger)
+                #expect(try sha256(ofFile: image) == before, "a read-only start wrote to the device")
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import VolumeDevice
+
+/// Partition tables and the signatures of storage stacks (LVM, bcache): each is someone's
+/// data and refused untouched.
+extension DeviceIntegration.Refusal {
+    @Test func gptPartitionTable() async throws {
+        guard mayRun("gptPartitionTable", extraTools: ["sfdisk"]) else { return }
+        try await Scratch.with { scratch in
+            let image = try scratch.image(mebibytes: 64)
+            try #require(try runCommand(["sfdisk", "--quiet", image], stdin: Data("label: gpt\n,,L\n".utf8)).status == 0)
+            try await expectRefused(scratch, image, naming: "gpt partition table")
+        }
+    }
+
+    /// pvcreate needs no device-mapper: it only writes the LVM2 label and metadata.
+    @Test func lvmPhysicalVolume() async throws {
+        guard mayRun("lvmPhysicalVolume", extraTools: ["pvcreate"]) else { return }
+        try await Scratch.with { scratch in
+            let image = try scratch.image(mebibytes: 64)
+            let loop = try attachElsewhere(image)
+            let created = try runCommand(["pvcreate", "--yes", "--quiet", loop], environment: ProcessInfo.processInfo.environment.merging(["LVM_SUPPRESS_FD_WARNINGS": "1"]) { $1 })
+            _ = try runCommand(["losetup", "-d", loop])
+            try #require(created.status == 0, "pvcreate failed: \(created.stderr)")
+            try await expectRefused(scratch, image, naming: "LVM2_member")
+        }
+    }
+
+    @Test func bcacheBackingDevice() async throws {
+        guard mayRun("bcacheBackingDevice", extraTools: ["make-bcache"]) else { return }
+        try await Scratch.with { scratch in
+            let image = try scratch.image(mebibytes: 64)
+            try mustRun(["make-bcache", "-B", image])
+            try await expectRefused(scratch, image, naming: "bcache")
+        }
+    }
+}
