@@ -21,6 +21,16 @@ let package = Package(
             pkgConfig: "dbus-1",
             providers: [.apt(["libdbus-1-dev"])]
         ),
+        .systemLibrary(
+            name: "CNFSIdmap",
+            pkgConfig: "libnfsidmap",
+            providers: [.apt(["libnfsidmap-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
         .target(name: "CSpawn"),
 
         .target(
@@ -30,6 +40,14 @@ let package = Package(
         .target(
             name: "GaneshaControl",
             dependencies: ["DBusKit"]
+        ),
+        .target(
+            name: "IDMapping",
+            dependencies: ["CNFSIdmap"]
+        ),
+        .target(
+            name: "SystemdNotify",
+            dependencies: ["CSystemd"]
         ),
         .target(
             name: "GaneshaConfig",
@@ -56,6 +74,7 @@ let package = Package(
             name: "ShareManager",
             dependencies: [
                 "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "Supervision", "HTTPEndpoints",
+                "IDMapping", "SystemdNotify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -66,11 +85,20 @@ let package = Package(
             dependencies: ["ShareManager"]
         ),
 
+        // Round-trip latency of Ganesha D-Bus calls (bench/dbus-latency).
+        .executableTarget(
+            name: "dbus-latency-bench",
+            dependencies: ["GaneshaControl", "DBusKit"],
+            path: "bench/dbus-latency"
+        ),
+
         // Helpers the tests share: temp dirs, free ports, root checks, process cleanup by PID.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
 
         .testTarget(name: "DBusKitTests", dependencies: ["DBusKit", "TestSupport"]),
         .testTarget(name: "GaneshaControlTests", dependencies: ["GaneshaControl", "DBusKit", "TestSupport"]),
+        .testTarget(name: "IDMappingTests", dependencies: ["IDMapping", "TestSupport"]),
+        .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "TestSupport"]),
         .testTarget(name: "GaneshaConfigTests", dependencies: ["GaneshaConfig", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ShareManagerTests", dependencies: ["ShareManager", "TestSupport"]),

@@ -6,7 +6,7 @@ import Foundation
 /// Unchecked Sendable: every method blocks and is called only from the owning
 /// ``DBusConnection``'s serial queue, which is what keeps the pointer single-threaded.
 final class ConnectionHandle: @unchecked Sendable {
-    private var raw: OpaquePointer?
+    private(set) var raw: OpaquePointer?
 
     private init(raw: OpaquePointer) {
         self.raw = raw
@@ -42,11 +42,14 @@ final class ConnectionHandle: @unchecked Sendable {
     }
 
     /// Sends `request` and blocks for its reply, at most `timeout`.
-    func call(_ request: MethodCall, timeout: Duration) throws(DBusError) -> DBusReply {
+    ///
+    /// Whatever else arrived meanwhile is dropped unless `keepingIncoming` (a signal
+    /// connection must not lose the signals that follow its AddMatch reply).
+    func call(_ request: MethodCall, timeout: Duration, keepingIncoming: Bool = false) throws(DBusError) -> DBusReply {
         guard let raw, dbus_connection_get_is_connected(raw) != 0 else {
             throw .disconnected("the D-Bus connection is closed")
         }
-        defer { discardIncoming() }
+        defer { if !keepingIncoming { discardIncoming() } }
         let message = try request.makeMessage()
         defer { dbus_message_unref(message) }
         let started = ContinuousClock.now
@@ -82,7 +85,7 @@ final class ConnectionHandle: @unchecked Sendable {
         return error
     }
 
-    /// We never serve requests and subscribe to no signals; whatever still arrives
+    /// A method connection serves no requests and subscribes to no signals; whatever still arrives
     /// (NameAcquired, stray calls) is dropped so the incoming queue cannot grow.
     private func discardIncoming() {
         guard let raw else { return }
@@ -91,7 +94,7 @@ final class ConnectionHandle: @unchecked Sendable {
         }
     }
 
-    private static func milliseconds(_ duration: Duration) -> Int32 {
+    static func milliseconds(_ duration: Duration) -> Int32 {
         let (seconds, attoseconds) = duration.components
         let total = seconds.multipliedReportingOverflow(by: 1000)
         guard !total.overflow else { return seconds < 0 ? 1 : Int32.max - 1 }

@@ -13,6 +13,8 @@ public enum DBusArgument: Sendable, Equatable {
     case string(String)
     /// An object path such as `/org/ganesha/nfsd/admin`; validated before sending.
     case objectPath(String)
+    /// A variant holding one argument, e.g. the value of `org.freedesktop.DBus.Properties.Set`.
+    indirect case variant(DBusArgument)
 
     /// The value a receiver decodes from this argument.
     public var value: DBusValue {
@@ -28,6 +30,7 @@ public enum DBusArgument: Sendable, Equatable {
         case .double(let number): .double(number)
         case .string(let text): .string(text)
         case .objectPath(let path): .objectPath(path)
+        case .variant(let inner): .variant(inner.value)
         }
     }
 

@@ -9,12 +9,16 @@ import Dispatch
 public final class DBusConnection: Sendable {
     /// The unique name the bus gave this connection, e.g. `:1.42`.
     public let uniqueName: String
+    /// The bus address this connection was opened with; signal subscriptions open their own
+    /// connection to it.
+    public let address: String
     private let handle: ConnectionHandle
     private let queue: DispatchQueue
 
-    private init(handle: ConnectionHandle, uniqueName: String, queue: DispatchQueue) {
+    private init(handle: ConnectionHandle, uniqueName: String, address: String, queue: DispatchQueue) {
         self.handle = handle
         self.uniqueName = uniqueName
+        self.address = address
         self.queue = queue
     }
 
@@ -30,7 +34,7 @@ public final class DBusConnection: Sendable {
         let opened = try await run(on: queue) { () throws(DBusError) in
             try ConnectionHandle.open(address: address, timeout: timeout)
         }
-        return DBusConnection(handle: opened.0, uniqueName: opened.uniqueName, queue: queue)
+        return DBusConnection(handle: opened.0, uniqueName: opened.uniqueName, address: address, queue: queue)
     }
 
     /// Calls `interface.method` on `path` at `destination` and waits at most `timeout`.

@@ -33,10 +33,10 @@ struct MethodCall: Sendable {
         return message
     }
 
-    private typealias Validator = (UnsafePointer<CChar>?, UnsafeMutablePointer<CDBus.DBusError>?) -> dbus_bool_t
+    typealias Validator = (UnsafePointer<CChar>?, UnsafeMutablePointer<CDBus.DBusError>?) -> dbus_bool_t
 
     /// Refuses embedded NULs (a C string would silently cut them off), then asks libdbus.
-    private static func validate(_ text: String, _ what: String, _ validator: Validator? = nil) throws(DBusError) {
+    static func validate(_ text: String, _ what: String, _ validator: Validator? = nil) throws(DBusError) {
         guard !text.utf8.contains(0) else { throw .invalidRequest("\(what) contains a NUL character") }
         guard let validator else { return }
         let (valid, error) = DBusError.capturing { raw in validator(text, raw) }
@@ -64,9 +64,29 @@ struct MethodCall: Sendable {
         case .objectPath(let path):
             try validate(path, "object path argument", dbus_validate_path)
             return try appendString(path, type: CDBUS_TYPE_OBJECT_PATH, to: &iter)
+        case .variant(let inner):
+            return try appendVariant(inner, to: &iter)
         }
         guard dbus_message_iter_append_basic(&iter, type, &value) != 0 else {
             throw .invalidRequest("out of memory appending an argument")
+        }
+    }
+
+    private static func appendVariant(_ inner: DBusArgument, to iter: inout DBusMessageIter) throws(DBusError) {
+        var contents = DBusMessageIter()
+        let opened = inner.typeSignature.withCString { signature in
+            dbus_message_iter_open_container(&iter, CDBUS_TYPE_VARIANT, signature, &contents)
+        }
+        guard opened != 0 else { throw .invalidRequest("out of memory opening a variant") }
+        do {
+            try append(inner, to: &contents)
+        } catch {
+            // A half-written container must be abandoned, or libdbus asserts when the message is freed.
+            dbus_message_iter_abandon_container(&iter, &contents)
+            throw error
+        }
+        guard dbus_message_iter_close_container(&iter, &contents) != 0 else {
+            throw .invalidRequest("out of memory closing a variant")
         }
     }
 

@@ -19,10 +19,15 @@ public struct GaneshaSettings: Sendable, Equatable {
     /// Ganesha's RecoveryRoot (`<mount point>/.share-manager/recovery`).
     public var recoveryRoot: SafePath
     public var accessType: AccessType
+    /// A per-volume idmapd.conf for Ganesha (`NFSV4 { IdmapConf }`); nil keeps the host's.
+    public var idmapConfig: SafePath?
+    /// `Only_Numeric_Owners`: uids and gids as numeric strings, no domain to match.
+    public var numericOwners: Bool
 
     public init(
         volume: VolumeName, nfsAddress: NetworkAddress, nfsPort: UInt16, gracePeriod: Int,
-        leaseLifetime: Int, exportPath: SafePath, recoveryRoot: SafePath, accessType: AccessType = .readWrite
+        leaseLifetime: Int, exportPath: SafePath, recoveryRoot: SafePath, accessType: AccessType = .readWrite,
+        idmapConfig: SafePath? = nil, numericOwners: Bool = false
     ) {
         self.volume = volume
         self.nfsAddress = nfsAddress
@@ -32,11 +37,14 @@ public struct GaneshaSettings: Sendable, Equatable {
         self.exportPath = exportPath
         self.recoveryRoot = recoveryRoot
         self.accessType = accessType
+        self.idmapConfig = idmapConfig
+        self.numericOwners = numericOwners
     }
 
     /// What the templates see. Only validated values go in; nothing here is free text.
-    var templateContext: [String: String] {
-        [
+    /// Booleans open the template's optional sections.
+    var templateContext: [String: Any] {
+        var context: [String: Any] = [
             "volume": volume.value,
             "nfsAddress": nfsAddress.value,
             "nfsPort": String(nfsPort),
@@ -47,6 +55,9 @@ public struct GaneshaSettings: Sendable, Equatable {
             "exportID": String(Self.exportID),
             "filesystemID": FilesystemID.forVolume(volume),
             "accessType": accessType.rawValue,
+            "numericOwners": numericOwners,
         ]
+        if let idmapConfig { context["idmapConfig"] = idmapConfig.value }
+        return context
     }
 }

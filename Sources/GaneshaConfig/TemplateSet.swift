@@ -37,7 +37,7 @@ public struct TemplateSet: Sendable {
         templates = loaded
     }
 
-    func render(_ name: Name, _ context: [String: String]) -> String {
+    func render(_ name: Name, _ context: [String: Any]) -> String {
         templates[name]?.render(context) ?? ""
     }
 

@@ -7,12 +7,18 @@ public enum GaneshaError: Error, CustomStringConvertible, Sendable, Equatable {
     case notRegistered
     /// Ganesha did not answer `method` within the call timeout.
     case timedOut(method: String)
-    /// Ganesha (or the bus) refused `method` with a D-Bus error, e.g. "already active".
+    /// Ganesha (or the bus) refused `method` with a D-Bus error, e.g. "already active", or
+    /// with its in-band `b false, s message` reply, which has the name ``inBandFailure``
+    /// (e.g. "Export id not found" from a statistics method).
     case rejected(method: String, name: String, message: String)
     /// The reply to `method` had a shape this client does not understand.
     case unexpectedReply(method: String, signature: String)
     /// The connection to the bus is gone; the text says what libdbus reported.
     case disconnected(String)
+
+    /// The name a ``rejected(method:name:message:)`` carries when Ganesha answered
+    /// `b false, s message` rather than with a D-Bus error.
+    public static let inBandFailure = "org.ganesha.nfsd.Failed"
 
     public var description: String {
         switch self {

@@ -18,36 +18,15 @@ public struct GaneshaExport: Sendable, Equatable {
     }
 
     /// The protocols whose flag is on, sorted.
-    public var activeProtocols: [String] {
-        protocolFlags.filter(\.value).map(\.key).sorted()
-    }
+    public var activeProtocols: [String] { ProtocolFlags.active(protocolFlags) }
 
     /// Reads one `(qs((sb)…)(tt))` entry; nil when the first two fields are not id and path.
     ///
-    /// Only the leading id and path are required. The flags are taken from the first
-    /// structure made of `(sb)` pairs, wherever it sits, so a release that adds or moves
-    /// fields still decodes.
+    /// Only the leading id and path are required; the flags are read wherever they sit.
     init?(wire: DBusValue) {
         guard let fields = wire.fields, fields.count >= 2,
               let id = fields[0].uint16, let path = fields[1].string
         else { return nil }
-        var flags: [String: Bool] = [:]
-        for field in fields.dropFirst(2) {
-            guard let pairs = Self.protocolPairs(field) else { continue }
-            for (name, on) in pairs { flags[name] = on }
-            break
-        }
-        self.init(id: id, path: path, protocolFlags: flags)
-    }
-
-    private static func protocolPairs(_ value: DBusValue) -> [(String, Bool)]? {
-        guard let members = value.fields, !members.isEmpty else { return nil }
-        var pairs: [(String, Bool)] = []
-        for member in members {
-            guard let pair = member.fields, pair.count == 2, let name = pair[0].string, let on = pair[1].bool
-            else { return nil }
-            pairs.append((name, on))
-        }
-        return pairs
+        self.init(id: id, path: path, protocolFlags: ProtocolFlags.first(in: fields.dropFirst(2)))
     }
 }

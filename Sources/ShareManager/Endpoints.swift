@@ -73,6 +73,7 @@ struct Endpoints: Sendable {
     }
 
     private func updateFilesystemMetrics() async {
+        if let domain = await state.idmapDomain { metrics.recordIdmapDomain(domain) }
         guard let volume = await state.volume else { return }
         let health = await state.filesystemHealth
         metrics.filesystemReadOnly.set(Double(health == .healthy ? 0 : 1))

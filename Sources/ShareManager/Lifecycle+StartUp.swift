@@ -3,6 +3,7 @@ import Foundation
 import GaneshaConfig
 import GaneshaControl
 import Logging
+import IDMapping
 import Supervision
 import VolumeDevice
 
@@ -56,7 +57,8 @@ extension Lifecycle {
         guard !stop.isRequested else { throw StartupError.stopped }
 
         await state.enter(.startingGanesha)
-        try writeStateFiles(try settings(for: volume))
+        notifier.status("starting Ganesha")
+        try await writeStateFiles(try settings(for: volume))
         try await startGanesha(started, busAddress: bus.address, sink: sink)
         guard !stop.isRequested else { throw StartupError.stopped }
         try await addExport(started)
@@ -79,7 +81,7 @@ extension Lifecycle {
         return settings
     }
 
-    private func writeStateFiles(_ settings: GaneshaSettings) throws {
+    private func writeStateFiles(_ settings: GaneshaSettings) async throws {
         let rendered = templates.renderGanesha(settings)
         do {
             try FileManager.default.createDirectory(
@@ -87,8 +89,20 @@ extension Lifecycle {
             )
             try Data(rendered.main.utf8).write(to: URL(fileURLWithPath: layout.ganeshaConfig), options: .atomic)
             try Data(rendered.export.utf8).write(to: URL(fileURLWithPath: layout.exportConfig), options: .atomic)
+            if let domain = options.idmapDomain, let path = settings.idmapConfig {
+                let config = try IDMapDomain.renderConfig(domain: domain)
+                try Data(config.utf8).write(to: URL(fileURLWithPath: path.value), options: .atomic)
+            }
         } catch {
             throw StartupError.stateDir(options.stateDir.value, "\(error)")
+        }
+        // Files owned by "nobody" on clients come from a domain mismatch: say which domain applies.
+        do {
+            let domain = try IDMapDomain.effective(configFile: settings.idmapConfig?.value)
+            logger.info("NFSv4 ID-mapping domain", metadata: ["domain": "\(domain)", "numericOwners": "\(settings.numericOwners)"])
+            await state.setIdmapDomain(domain)
+        } catch {
+            logger.warning("cannot tell the NFSv4 ID-mapping domain: \(error)")
         }
     }
 
@@ -115,7 +129,7 @@ extension Lifecycle {
         let bus = try await SupervisedProcess.start(
             name: "dbus-daemon", executable: Executables.find("dbus-daemon"),
             arguments: ["--nofork", "--nopidfile", "--nosyslog", "--config-file=\(layout.busConfig)"],
-            environment: ProcessInfo.processInfo.environment, logger: logger
+            environment: ChildEnvironment.make(), logger: logger
         )
         let up = await Readiness.poll(timeout: .seconds(10), interval: .milliseconds(5)) {
             bus.isRunning && Readiness.acceptsUnix(path: layout.busSocket)
@@ -133,8 +147,7 @@ extension Lifecycle {
         _ started: Started, busAddress: String, sink: AsyncStream<ShareManagerRuntime.Event>.Continuation
     ) async throws {
         try? FileManager.default.removeItem(atPath: layout.ganeshaPidFile)
-        var environment = ProcessInfo.processInfo.environment
-        environment["DBUS_SYSTEM_BUS_ADDRESS"] = busAddress
+        let environment = ChildEnvironment.make(["DBUS_SYSTEM_BUS_ADDRESS": busAddress])
         let ganesha = try await SupervisedProcess.start(
             name: "ganesha", executable: Executables.find("ganesha.nfsd"),
             arguments: ["-F", "-f", layout.ganeshaConfig, "-L", "/dev/stdout", "-p", layout.ganeshaPidFile],
@@ -179,10 +192,3 @@ extension Lifecycle {
 }
 
 /// Finds the tools we start; root's PATH in a container may lack the sbin folders.
-enum Executables {
-    static func find(_ name: String) -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let dirs = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
-        return dirs.map { $0 + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/" + name
-    }
-}

@@ -4,6 +4,7 @@ import GaneshaConfig
 import GaneshaControl
 import Logging
 import Supervision
+import SystemdNotify
 import VolumeDevice
 
 /// The ordered steps of a run and their undoing. Everything started is recorded in
@@ -15,6 +16,8 @@ struct Lifecycle: Sendable {
     let logger: Logger
     let state: RuntimeState
     let stop: StopRequest
+    /// Tells systemd where we are when run as a service; a no-op under Kubernetes.
+    let notifier = SystemdNotifier()
 
     var layout: StateLayout { StateLayout(stateDir: options.stateDir) }
 
@@ -36,7 +39,9 @@ struct Lifecycle: Sendable {
             try await startUp(started, sink: sink)
             if !stop.isRequested {
                 await state.enter(.serving)
-                logger.info("serving nfs://\(probeHost):\(options.ganesha.nfsPort)/\(options.volume) (NFSv4.1/4.2)")
+                let url = "nfs://\(probeHost):\(options.ganesha.nfsPort)/\(options.volume)"
+                logger.info("serving \(url) (NFSv4.1/4.2)")
+                notifier.ready(status: "serving \(url)")
             }
             code = await serve(events: events, volume: started.volume)
         } catch let error as StartupError {
@@ -51,6 +56,7 @@ struct Lifecycle: Sendable {
             code = 1
         }
         await state.enter(.stopping)
+        notifier.stopping()
         if await tearDown(started) == false { code = 1 }
         logger.info("share-manager exits with status \(code)")
         return code
@@ -66,6 +72,9 @@ struct Lifecycle: Sendable {
                 )
                 group.addTask { await monitor.run() }
             }
+            if let interval = notifier.watchdogInterval {
+                group.addTask { await pingWatchdog(every: interval) }
+            }
             var code: Int32 = 0
             for await event in events {
                 switch event {
@@ -79,6 +88,15 @@ struct Lifecycle: Sendable {
             }
             group.cancelAll()
             return code
+        }
+    }
+
+    /// systemd's watchdog hears from us only while Ganesha runs: a dead child means a
+    /// restart is due, which is what the watchdog is for.
+    private func pingWatchdog(every interval: Duration) async {
+        while !Task.isCancelled {
+            if await state.ganesha?.isRunning == true { notifier.watchdogPing() }
+            try? await Task.sleep(for: interval)
         }
     }
 

@@ -11,7 +11,10 @@ final class ShareMetrics: Sendable {
     let filesystemSize: Gauge
     let filesystemAvail: Gauge
 
+    private let volume: String
+
     init(volume: String) {
+        self.volume = volume
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
         let labels = [("volume", volume)]
@@ -31,6 +34,18 @@ final class ShareMetrics: Sendable {
         filesystemSize = gauge("filesystem_size_bytes", "Size of the volume's filesystem, from statvfs of its mount.")
         filesystemAvail = gauge("filesystem_avail_bytes", "Bytes available to unprivileged users on the volume's filesystem.")
         up.set(Double(1))
+    }
+
+    /// `share_manager_idmap_domain_info{domain}` 1: an info metric, so a dashboard can compare
+    /// the server's domain with the clients'.
+    func recordIdmapDomain(_ domain: String) {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "share_manager", metricName: "idmap_domain_info", unitName: "",
+                helpText: "The NFSv4 ID-mapping domain Ganesha uses for this volume, as a label; always 1."
+            ),
+            labels: [("volume", volume), ("domain", domain)]
+        ).set(Double(1))
     }
 
     func render() -> String { registry.emitToString() }

@@ -52,6 +52,12 @@ public struct ShareManagerOptions: ParsableArguments, Sendable {
     @Option(help: "RW, or RO for a deliberately read-only share (mounted ro, exported RO).")
     public var accessType: String = "RW"
 
+    @Option(help: "NFSv4 ID-mapping domain for this volume (default: the host's, from /etc/idmapd.conf or DNS).")
+    public var idmapDomain: String?
+
+    @Option(help: "true: owners go over the wire as numeric uid/gid strings, never names (no ID-mapping domain to match).")
+    public var numericOwners: Bool = false
+
     @Option(help: "Log format: text or json.")
     public var logFormat: String = "text"
 
@@ -68,6 +74,7 @@ public enum OptionNames {
         "volume", "device", "mount-point", "state-dir", "nfs-address", "nfs-port",
         "http-address", "http-port", "grace-period", "lease-lifetime", "fs-type",
         "mkfs-options", "mount-options", "recovery-dir", "trim-interval", "access-type",
+        "idmap-domain", "numeric-owners",
         "log-format", "templates-dir",
     ]
 

@@ -1,4 +1,5 @@
 import GaneshaConfig
+import IDMapping
 import VolumeDevice
 
 /// The options after validation: every value here may reach a config file or a command line.
@@ -17,6 +18,8 @@ public struct ResolvedOptions: Sendable {
     public var recoveryDir: SafePath?
     /// Seconds between scheduled fstrim runs; 0 means never.
     public var trimInterval: Int
+    /// The ID-mapping domain to write into a per-volume idmapd.conf; nil keeps the host's.
+    public var idmapDomain: String?
     public var readOnly: Bool { ganesha.accessType == .readOnly }
     public var logFormat: LogFormat
     public var templatesDir: String?
@@ -80,6 +83,13 @@ extension ShareManagerOptions {
         if access == .readOnly && recovery == nil {
             warnings.append("--access-type RO without --recovery-dir: client records are kept in the state directory and do not follow the volume to another node")
         }
+        if let idmapDomain {
+            do {
+                try IDMapDomain.validate(domain: idmapDomain)
+            } catch {
+                throw ValidationError(flag: "idmap-domain", reason: "\(error)")
+            }
+        }
         guard let format = ResolvedOptions.LogFormat(rawValue: logFormat) else {
             throw ValidationError(flag: "log-format", reason: "'\(logFormat)' is not supported; use text or json")
         }
@@ -91,7 +101,9 @@ extension ShareManagerOptions {
             leaseLifetime: lease,
             exportPath: try SafePath(validating: mountPath.appending("data"), flag: "mount-point"),
             recoveryRoot: try SafePath(validating: mountPath.appending(".share-manager/recovery"), flag: "mount-point"),
-            accessType: access
+            accessType: access,
+            idmapConfig: idmapDomain == nil ? nil : try SafePath(validating: state.appending("idmapd.conf"), flag: "state-dir"),
+            numericOwners: numericOwners
         )
         return ResolvedOptions(
             device: checkedDevice,
@@ -104,6 +116,7 @@ extension ShareManagerOptions {
             mountOptions: mount,
             recoveryDir: recovery,
             trimInterval: trimInterval,
+            idmapDomain: idmapDomain,
             logFormat: format,
             templatesDir: try templatesDir.map { dir throws(ValidationError) in try SafePath(validating: dir, flag: "templates-dir").value },
             ganesha: settings,

@@ -25,7 +25,11 @@ actor RuntimeState {
 
     init(logger: Logger) { self.logger = logger }
 
+    private(set) var idmapDomain: String?
+
     func volumeMounted(_ volume: PreparedVolume) { self.volume = volume }
+
+    func setIdmapDomain(_ domain: String) { idmapDomain = domain }
 
     /// Returns true when the health changed, so the caller logs transitions only.
     func setFilesystemHealth(_ health: FilesystemHealth) -> Bool {

@@ -16,6 +16,26 @@ import Testing
         #expect(arguments.map(\.typeSignature).joined() == decoded.signature)
     }
 
+    @Test func variantArgumentsCarryTheirInnerType() throws {
+        let arguments: [DBusArgument] = [
+            .string("org.ganesha.nfsd.log.component"), .variant(.string("NIV_CRIT")), .variant(.uint32(7)),
+            .variant(.variant(.bool(true))),
+        ]
+        let call = MethodCall(destination: "org.example.X", path: "/", interface: "org.example.I", member: "Set", arguments: arguments)
+        let decoded = try call.encodedArguments()
+        #expect(decoded.signature == "svvv")
+        #expect(decoded.values == arguments.map(\.value))
+        #expect(decoded.values[1].variantValue == .string("NIV_CRIT"))
+        #expect(DBusArgument.variant(.string("x")).typeSignature == "v")
+    }
+
+    @Test func invalidStringInsideAVariantIsRefused() {
+        let call = MethodCall(
+            destination: "org.example.X", path: "/", interface: "org.example.I", member: "Set",
+            arguments: [.variant(.string("a\u{0}b"))])
+        #expect(throws: DBusError.self) { try call.encodedArguments() }
+    }
+
     @Test func accessorsAnswerNilForOtherTypes() {
         let value = DBusValue.structure([.uint16(1), .string("/x")])
         #expect(value.fields?.count == 2)

@@ -65,6 +65,19 @@ struct RenderingTests {
         #expect(main.contains("Lease_Lifetime = 20;"))
     }
 
+    @Test("the ID-mapping sections appear only when asked for")
+    func idmapSections() throws {
+        var settings = try Fixtures.settings()
+        let plain = try Fixtures.templates().renderGanesha(settings).main
+        #expect(!plain.contains("IdmapConf") && !plain.contains("Only_Numeric_Owners"))
+        settings.idmapConfig = try SafePath(validating: "/run/sm/v/idmapd.conf", flag: "state-dir")
+        settings.numericOwners = true
+        let main = try Fixtures.templates().renderGanesha(settings).main
+        #expect(main.contains("    IdmapConf = \"/run/sm/v/idmapd.conf\";\n"))
+        #expect(main.contains("    Only_Numeric_Owners = true;\n"))
+        #expect(!main.contains("{{") && !main.contains("\n\n\n"))
+    }
+
     @Test("a read-only share is exported RO")
     func readOnlyExport() throws {
         var settings = try Fixtures.settings()

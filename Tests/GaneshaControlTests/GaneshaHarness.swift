@@ -14,12 +14,14 @@ func ganeshaTestCanRun(_ name: String) -> Bool {
 
 /// Runs `body` against a fresh Ganesha on its own bus, once it owns its name and
 /// listens; stops Ganesha and the bus by PID whatever `body` does.
-func withGanesha(_ body: (GaneshaFixture, GaneshaClient) async throws -> Void) async throws {
+func withGanesha(
+    callTimeout: Duration = .seconds(5), _ body: (GaneshaFixture, GaneshaClient) async throws -> Void
+) async throws {
     let ganesha = try await GaneshaFixture.start()
     do {
         let connection = try await DBusConnection.connect(address: ganesha.bus.address, timeout: .seconds(5))
         defer { connection.close() }
-        let client = GaneshaClient(connection: connection)
+        let client = GaneshaClient(connection: connection, callTimeout: callTimeout)
         try await ganesha.waitUntilReady { (try? await client.isRegistered()) == true }
         do {
             try await body(ganesha, client)
@@ -34,7 +36,23 @@ func withGanesha(_ body: (GaneshaFixture, GaneshaClient) async throws -> Void) a
     await ganesha.stop()
 }
 
+/// True when the NFSv4.1 test client can run; prints why not (a failure under CI).
+func nfsClientCanRun(_ name: String) -> Bool {
+    guard ganeshaTestCanRun(name) else { return false }
+    guard let why = NFSTestClient.missing else { return true }
+    print("SKIP \(name): \(why)")
+    if TestEnvironment.integrationRequired { Issue.record("\(name) cannot run: \(why)") }
+    return false
+}
+
 extension GaneshaFixture {
+    /// Adds export 1 at `/vol` and returns its file and path.
+    func addExport(with client: GaneshaClient) async throws -> (file: String, path: String) {
+        let export = try writeExport()
+        _ = try await client.addExport(configPath: export.file, exportID: 1)
+        return export
+    }
+
     /// Writes an export file holding one NFSv4 VFS export of a fresh folder, as
     /// share-manager keeps its export apart from the main config; returns (file, exported path).
     func writeExport(id: UInt16 = 1, pseudo: String = "/vol") throws -> (file: String, path: String) {
@@ -59,4 +77,20 @@ extension GaneshaFixture {
         try block.write(toFile: file, atomically: true, encoding: .utf8)
         return (file, exported)
     }
+}
+
+/// The `.rejected` error `body` throws, or nil (recording an issue) when it throws
+/// something else or nothing.
+func rejection(
+    _ body: () async throws(GaneshaError) -> some Any, sourceLocation: SourceLocation = #_sourceLocation
+) async -> (method: String, name: String, message: String)? {
+    do {
+        _ = try await body()
+        Issue.record("expected .rejected, but the call succeeded", sourceLocation: sourceLocation)
+    } catch .rejected(let method, let name, let message) {
+        return (method, name, message)
+    } catch {
+        Issue.record("expected .rejected, got \(error)", sourceLocation: sourceLocation)
+    }
+    return nil
 }

@@ -100,6 +100,8 @@ struct OptionsTests {
         (["--volume", "v", "--device", "/dev/sdb", "--mount-options", "noatime,bind"], "mount-options"),
         (["--volume", "v", "--device", "/dev/sdb", "--mount-options", "ro"], "mount-options"),
         (["--volume", "v", "--device", "/dev/sdb", "--recovery-dir", "rel/dir"], "recovery-dir"),
+        (["--volume", "v", "--device", "/dev/sdb", "--idmap-domain", "bad domain"], "idmap-domain"),
+        (["--volume", "v", "--device", "/dev/sdb", "--idmap-domain", "x]\nDomain=evil"], "idmap-domain"),
     ]
 
     @Test("allowed extra mkfs and mount options pass through")

@@ -1,0 +1,101 @@
+import DBusKit
+import Foundation
+import Testing
+import TestSupport
+
+/// Signal subscriptions against a real dbus-daemon, with dbus-send as the emitting peer.
+@Suite("DBusConnection signals", .timeLimit(.minutes(1)))
+struct DBusSignalTests {
+    static let rule = DBusMatchRule(path: "/share_manager/test", interface: "share_manager.Test", member: "Ping")
+
+    @Test func matchingSignalArrivesWithItsHeaderAndBody() async throws {
+        guard busTestCanRun("signal delivery") else { return }
+        try await withBus { bus, connection in
+            let signals = try await connection.signals(matching: Self.rule, timeout: .seconds(5))
+            // Another member first: the rule must filter it out, so the first delivery is the Ping.
+            try emitSignal(address: bus.address, member: "Other", text: "skipped")
+            try emitSignal(address: bus.address, member: "Ping", text: "hello")
+            let signal = try #require(await firstElement(of: signals, within: .seconds(5)))
+            #expect(signal.member == "Ping")
+            #expect(signal.interface == "share_manager.Test")
+            #expect(signal.path == "/share_manager/test")
+            #expect(signal.signature == "s")
+            #expect(signal.values == [.string("hello")])
+            #expect(signal.sender.hasPrefix(":"))
+        }
+    }
+
+    @Test func senderRuleIgnoresSignalsFromOthers() async throws {
+        guard busTestCanRun("signal sender") else { return }
+        try await withBus { bus, connection in
+            var rule = Self.rule
+            rule.sender = "share_manager.test.Nobody"
+            let signals = try await connection.signals(matching: rule, timeout: .seconds(5))
+            try emitSignal(address: bus.address, member: "Ping", text: "forged")
+            let received = await collect(signals, for: .seconds(1))
+            #expect(received.elements.isEmpty)
+        }
+    }
+
+    @Test func methodCallsAreAnsweredWhileASubscriptionIsIdle() async throws {
+        guard busTestCanRun("calls beside signals") else { return }
+        try await withBus { _, connection in
+            let signals = try await connection.signals(matching: Self.rule, timeout: .seconds(5))
+            let started = ContinuousClock.now
+            for _ in 0..<20 { _ = try await connection.callBus("GetId") }
+            // Starved calls would sit until their timeouts; the bound is loose on purpose,
+            // because the whole suite shares two cores (speed is bench/'s business).
+            #expect(ContinuousClock.now - started < .seconds(10))
+            _ = signals
+        }
+    }
+
+    @Test func endingTheConsumerClosesTheSubscriptionsConnection() async throws {
+        guard busTestCanRun("signal cleanup") else { return }
+        try await withBus { _, connection in
+            let before = try await connection.connectionCount()
+            let signals = try await connection.signals(matching: Self.rule, timeout: .seconds(5))
+            #expect(try await connection.connectionCount() == before + 1)
+            _ = await collect(signals, for: .milliseconds(200))
+            // The reader notices within its poll interval and leaves the bus.
+            let gone = await SocketProbe.waitUntil(timeout: .seconds(2)) {
+                (try? await connection.connectionCount()) == before
+            }
+            #expect(gone, "the subscription's connection is still on the bus")
+        }
+    }
+
+    @Test func killedBusFinishesTheStream() async throws {
+        guard busTestCanRun("signal bus killed") else { return }
+        try await withBus { bus, connection in
+            let signals = try await connection.signals(matching: Self.rule, timeout: .seconds(5))
+            let started = ContinuousClock.now
+            async let received = collect(signals, for: .seconds(10))
+            try await Task.sleep(for: .milliseconds(200))
+            await bus.kill()
+            let result = await received
+            #expect(result.finished)
+            #expect(ContinuousClock.now - started < .seconds(5))
+        }
+    }
+
+    @Test func subscribingToNoBusFailsAndAnInvalidRuleIsRefused() async throws {
+        guard busTestCanRun("signal errors") else { return }
+        try await withBus { bus, connection in
+            let invalid = await #expect(throws: DBusError.self) {
+                try await connection.signals(matching: DBusMatchRule(member: "bad'member"), timeout: .seconds(2))
+            }
+            #expect(invalid?.name == DBusError.Name.invalidRequest)
+            await bus.kill()
+            let gone = await #expect(throws: DBusError.self) {
+                try await connection.signals(matching: Self.rule, timeout: .seconds(2))
+            }
+            #expect(gone?.isDisconnected == true)
+        }
+    }
+
+    @Test func ruleTextListsOnlyTheFieldsSet() {
+        #expect(Self.rule.description == "type='signal',path='/share_manager/test',interface='share_manager.Test',member='Ping'")
+        #expect(DBusMatchRule().description == "type='signal'")
+    }
+}

@@ -1,0 +1,101 @@
+import DBusKit
+import Foundation
+import GaneshaControl
+import Testing
+import TestSupport
+
+/// Heartbeats, and what a stopped Ganesha or a dead bus does to calls and beats.
+@Suite("Ganesha heartbeats and failures", .serialized, .timeLimit(.minutes(2)))
+struct GaneshaHeartbeatTests {
+    @Test func beatsArriveAboutOnceASecondAndTheMonitorRecordsThem() async throws {
+        guard ganeshaTestCanRun("heartbeats") else { return }
+        try await withGanesha { _, client in
+            let monitor = HeartbeatMonitor(client: client)
+            #expect(monitor.lastBeat == nil)
+            #expect(!monitor.isBeating(within: .seconds(10)))
+            let running = Task { try await monitor.run() }
+            defer { running.cancel() }
+
+            let stream = try await client.heartbeats()
+            let beats = await collect(stream, for: .milliseconds(4_500)).elements
+            #expect((3...6).contains(beats.count), "\(beats.count) beats in 4.5 s")
+            let unhealthy = beats.filter { !$0.healthy }
+            #expect(unhealthy.isEmpty)
+            // The count above is the once-a-second check; single gaps only have to rule out
+            // bursts and stalls, with room for a loaded two-core machine.
+            for (earlier, later) in zip(beats, beats.dropFirst()) {
+                let gap = later.received - earlier.received
+                #expect(gap > .milliseconds(200) && gap < .milliseconds(2_500), "gap \(gap)")
+            }
+            #expect(monitor.beatCount >= 3)
+            #expect(monitor.isBeating(within: .seconds(2)))
+            running.cancel()
+            // Cancelled, run() returns rather than reporting a lost bus.
+            try await running.value
+        }
+    }
+
+    @Test func stoppedGaneshaTimesOutCallsAndStopsBeatingUntilContinued() async throws {
+        guard ganeshaTestCanRun("SIGSTOP") else { return }
+        try await withGanesha(callTimeout: .seconds(1)) { ganesha, client in
+            let beats = try await client.heartbeats()
+            async let collected = collect(beats, for: .seconds(9))
+            try await Task.sleep(for: .milliseconds(2_500))
+
+            ganesha.process.signal(SIGSTOP)
+            // Whatever happens below, never leave a stopped Ganesha for the fixture to stop.
+            defer { ganesha.process.signal(SIGCONT) }
+            let stoppedAt = ContinuousClock.now
+            let error = await #expect(throws: GaneshaError.self) { try await client.showExports() }
+            let waited = ContinuousClock.now - stoppedAt
+            try await Task.sleep(for: .milliseconds(2_500))
+            ganesha.process.signal(SIGCONT)
+            let continuedAt = ContinuousClock.now
+
+            #expect(error == .timedOut(method: "exportmgr.ShowExports"))
+            #expect(waited >= .seconds(1) && waited <= .milliseconds(1_500), "timed out after \(waited)")
+            let received = await collected.elements.map(\.received)
+            #expect(received.contains { $0 < stoppedAt }, "no beat before SIGSTOP")
+            // A beat already on its way when the signal landed may still arrive.
+            let whileStopped = received.filter { $0 > stoppedAt + .milliseconds(300) && $0 < continuedAt }
+            #expect(whileStopped.isEmpty, "\(whileStopped.count) beats while stopped")
+            #expect(received.contains { $0 > continuedAt }, "no beat after SIGCONT")
+            // The calls that timed out leave the connection usable.
+            #expect(try await client.showExports().contains { $0.id == 0 })
+        }
+    }
+
+    @Test func killedBusEndsBeatsAndFailsCallsWithDisconnected() async throws {
+        guard ganeshaTestCanRun("bus killed") else { return }
+        try await withGanesha(callTimeout: .seconds(2)) { ganesha, client in
+            let monitor = HeartbeatMonitor(client: client)
+            async let monitorEnded: GaneshaError? = {
+                do throws(GaneshaError) {
+                    try await monitor.run()
+                    return nil
+                } catch {
+                    return error
+                }
+            }()
+            let beats = try await client.heartbeats()
+            async let collected = collect(beats, for: .seconds(10))
+            try await Task.sleep(for: .milliseconds(1_500))
+            let killedAt = ContinuousClock.now
+            await ganesha.bus.kill()
+
+            let result = await collected
+            #expect(result.finished, "the heartbeat stream did not end with the bus")
+            #expect(ContinuousClock.now - killedAt < .seconds(3))
+            let callError = await #expect(throws: GaneshaError.self) { try await client.showExports() }
+            guard case .disconnected = callError else {
+                Issue.record("expected .disconnected, got \(String(describing: callError))")
+                return
+            }
+            #expect(ContinuousClock.now - killedAt < .seconds(4))
+            guard case .disconnected = await monitorEnded else {
+                Issue.record("HeartbeatMonitor.run() did not report the lost bus")
+                return
+            }
+        }
+    }
+}
