@@ -23,6 +23,8 @@ public struct GaneshaSettings: Sendable, Equatable {
     public var idmapConfig: SafePath?
     /// `Only_Numeric_Owners`: uids and gids as numeric strings, no domain to match.
     public var numericOwners: Bool
+    /// NFSv4.0 as well as 4.1 and 4.2.
+    public var enableNFSv40 = false
 
     public init(
         volume: VolumeName, nfsAddress: NetworkAddress, nfsPort: UInt16, gracePeriod: Int,
@@ -56,6 +58,7 @@ public struct GaneshaSettings: Sendable, Equatable {
             "filesystemID": FilesystemID.forVolume(volume),
             "accessType": accessType.rawValue,
             "numericOwners": numericOwners,
+            "enableNFSv40": enableNFSv40,
         ]
         if let idmapConfig { context["idmapConfig"] = idmapConfig.value }
         return context

@@ -22,6 +22,7 @@ struct Endpoints: Sendable {
         case "/metrics":
             _ = await exportCount()
             await updateFilesystemMetrics()
+            await updateGraceMetrics()
             return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
         default:
             return HTTPResponse(status: .notFound, body: "not found: try /healthz, /readyz or /metrics\n")
@@ -31,7 +32,8 @@ struct Endpoints: Sendable {
     private func health() async -> HTTPResponse {
         let (phase, ganesha, client) = await state.snapshot()
         switch phase {
-        case .preparingDevice, .startingGanesha:
+        case .preparingDevice, .startingGanesha, .restartingGanesha:
+            // Progress, not a hang: a liveness kill now would only make the outage longer.
             return HTTPResponse(status: .ok, body: "ok: \(phase.rawValue)\n")
         case .stopping:
             return HTTPResponse(status: .serviceUnavailable, body: "stopping\n")
@@ -70,6 +72,15 @@ struct Endpoints: Sendable {
         case .failure(let error):
             return HTTPResponse(status: .serviceUnavailable, body: "not ready: \(error)\n")
         }
+    }
+
+    private func updateGraceMetrics() async {
+        let grace = state.grace.current
+        metrics.graceActive.set(Double(grace.active ? 1 : 0))
+        metrics.graceRemaining.set(Double(grace.remaining.components.seconds))
+        metrics.recoveryClients.set(Double(grace.recordedClients))
+        metrics.reclaimedClients.set(Double(grace.reclaimedClients))
+        metrics.setRestarts(await state.ganeshaRestarts)
     }
 
     private func updateFilesystemMetrics() async {

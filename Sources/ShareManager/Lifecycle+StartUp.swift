@@ -54,11 +54,14 @@ extension Lifecycle {
         ])
         let bus = try await startingBus
         started.bus = bus.process
+        started.busAddress = bus.address
         guard !stop.isRequested else { throw StartupError.stopped }
 
         await state.enter(.startingGanesha)
         notifier.status("starting Ganesha")
-        try await writeStateFiles(try settings(for: volume))
+        let settings = try settings(for: volume)
+        try await writeStateFiles(settings)
+        try checkRecoveryStore(at: settings.recoveryRoot.value)
         try await startGanesha(started, busAddress: bus.address, sink: sink)
         guard !stop.isRequested else { throw StartupError.stopped }
         try await addExport(started)
@@ -143,7 +146,20 @@ extension Lifecycle {
         return (layout.busAddress, bus)
     }
 
-    private func startGanesha(
+    /// Creates or checks Ganesha's recovery store before Ganesha reads it.
+    private func checkRecoveryStore(at root: String) throws {
+        let report: RecoveryStore.Report
+        do {
+            report = try RecoveryStore(root: root, logger: logger).prepare()
+        } catch {
+            throw StartupError.stateDir(root, "cannot create the recovery store: \(error)")
+        }
+        logger.info("recovery store checked", metadata: [
+            "root": "\(root)", "records": "\(report.records)", "quarantined": "\(report.quarantined.count)",
+        ])
+    }
+
+    func startGanesha(
         _ started: Started, busAddress: String, sink: AsyncStream<ShareManagerRuntime.Event>.Continuation
     ) async throws {
         try? FileManager.default.removeItem(atPath: layout.ganeshaPidFile)
@@ -151,15 +167,21 @@ extension Lifecycle {
         let ganesha = try await SupervisedProcess.start(
             name: "ganesha", executable: Executables.find("ganesha.nfsd"),
             arguments: ["-F", "-f", layout.ganeshaConfig, "-L", "/dev/stdout", "-p", layout.ganeshaPidFile],
-            environment: environment, logger: logger
+            environment: environment, logger: logger, onLine: { [grace = state.grace] in grace.observe($0) }
         )
         started.ganesha = ganesha
         ganesha.onExit { sink.yield(.ganeshaExited("\($0)")) }
 
-        let connection = try await DBusConnection.connect(address: busAddress, timeout: .seconds(5))
-        started.connection = connection
-        let client = GaneshaClient(connection: connection, callTimeout: .seconds(5))
-        started.client = client
+        // The bus outlives a Ganesha restart, and so does our connection to it.
+        let client: GaneshaClient
+        if let existing = started.client {
+            client = existing
+        } else {
+            let connection = try await DBusConnection.connect(address: busAddress, timeout: .seconds(5))
+            started.connection = connection
+            client = GaneshaClient(connection: connection, callTimeout: .seconds(5))
+            started.client = client
+        }
         let port = options.ganesha.nfsPort
         let host = probeHost
         // Ganesha keeps running without D-Bus when it cannot own its name, so both the name
@@ -178,7 +200,7 @@ extension Lifecycle {
         logger.info("Ganesha started", metadata: ["pid": "\(ganesha.pid)", "port": "\(port)"])
     }
 
-    private func addExport(_ started: Started) async throws {
+    func addExport(_ started: Started) async throws {
         guard let client = started.client else { return }
         do {
             let reply = try await client.addExport(configPath: layout.exportConfig, exportID: GaneshaSettings.exportID)

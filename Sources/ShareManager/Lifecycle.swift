@@ -28,6 +28,7 @@ struct Lifecycle: Sendable {
         var ganesha: SupervisedProcess?
         var connection: DBusConnection?
         var client: GaneshaClient?
+        var busAddress: String?
     }
 
     func run(
@@ -43,7 +44,7 @@ struct Lifecycle: Sendable {
                 logger.info("serving \(url) (NFSv4.1/4.2)")
                 notifier.ready(status: "serving \(url)")
             }
-            code = await serve(events: events, volume: started.volume)
+            code = await serve(events: events, started: started, sink: sink)
         } catch let error as StartupError {
             if case .stopped = error {
                 logger.info("stopped during start-up, as asked")
@@ -62,10 +63,14 @@ struct Lifecycle: Sendable {
         return code
     }
 
-    /// Watches the volume until the first event says to stop; returns the exit code it implies.
-    private func serve(events: AsyncStream<ShareManagerRuntime.Event>, volume: PreparedVolume?) async -> Int32 {
+    /// Watches the volume and keeps Ganesha running until a signal says to stop; returns
+    /// the exit code that implies.
+    private func serve(
+        events: AsyncStream<ShareManagerRuntime.Event>, started: Started,
+        sink: AsyncStream<ShareManagerRuntime.Event>.Continuation
+    ) async -> Int32 {
         await withTaskGroup(of: Void.self) { group in
-            if let volume {
+            if let volume = started.volume {
                 let monitor = VolumeMonitor(
                     volume: volume, readOnlyShare: options.readOnly, trimInterval: options.trimInterval,
                     state: state, logger: logger
@@ -75,16 +80,21 @@ struct Lifecycle: Sendable {
             if let interval = notifier.watchdogInterval {
                 group.addTask { await pingWatchdog(every: interval) }
             }
+            var restarts = RestartPolicy()
             var code: Int32 = 0
             for await event in events {
-                switch event {
-                case .signal(let sig):
+                if case .signal(let sig) = event {
                     logger.info("received signal \(sig); stopping in order (Ganesha keeps its client records)")
-                case .ganeshaExited(let how):
-                    logger.error("Ganesha \(how) unexpectedly; stopping (an in-place restart is not implemented yet)")
-                    code = 1
+                    break
                 }
-                break
+                guard case .ganeshaExited(let how) = event, !stop.isRequested else { continue }
+                guard let delay = restarts.recordDeath() else {
+                    logger.error("Ganesha died \(RestartPolicy.limit + 1) times within 5 minutes (last: \(how)); giving up so that the Pod is replaced")
+                    code = 1
+                    break
+                }
+                logger.error("Ganesha \(how) unexpectedly; restarting it in place", metadata: ["in": "\(delay)"])
+                await restartGanesha(started, after: delay, sink: sink)
             }
             group.cancelAll()
             return code

@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The Prometheus families of share-manager. Every family carries HELP text (promtool
 /// rejects families without it) and the `volume` label.
@@ -10,6 +11,12 @@ final class ShareMetrics: Sendable {
     let filesystemReadOnly: Gauge
     let filesystemSize: Gauge
     let filesystemAvail: Gauge
+    let graceActive: Gauge
+    let graceRemaining: Gauge
+    let recoveryClients: Gauge
+    let reclaimedClients: Gauge
+    private let restarts: Counter
+    private let countedRestarts = Mutex(0)
 
     private let volume: String
 
@@ -33,6 +40,17 @@ final class ShareMetrics: Sendable {
         )
         filesystemSize = gauge("filesystem_size_bytes", "Size of the volume's filesystem, from statvfs of its mount.")
         filesystemAvail = gauge("filesystem_avail_bytes", "Bytes available to unprivileged users on the volume's filesystem.")
+        graceActive = gauge("grace_active", "1 while Ganesha's NFSv4 grace period lasts (only reclaims are served), else 0.")
+        graceRemaining = gauge("grace_remaining_seconds", "Seconds left of the configured grace period; Ganesha may lift it earlier.")
+        recoveryClients = gauge("recovery_clients", "Client records Ganesha loaded from the recovery store for the current or last grace period.")
+        reclaimedClients = gauge("reclaimed_clients", "Of those records, clients that have completed their reclaim.")
+        restarts = registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "share_manager", metricName: "ganesha_restarts", unitName: "total",
+                helpText: "Times share-manager restarted Ganesha in place after it died."
+            ),
+            labels: labels
+        )
         up.set(Double(1))
     }
 
@@ -46,6 +64,15 @@ final class ShareMetrics: Sendable {
             ),
             labels: [("volume", volume), ("domain", domain)]
         ).set(Double(1))
+    }
+
+    /// The counter follows the runtime's count; it only ever moves up.
+    func setRestarts(_ total: Int) {
+        let delta = countedRestarts.withLock { counted -> Int in
+            defer { counted = max(counted, total) }
+            return max(0, total - counted)
+        }
+        if delta > 0 { restarts.increment(by: Int64(delta)) }
     }
 
     func render() -> String { registry.emitToString() }

@@ -58,6 +58,9 @@ public struct ShareManagerOptions: ParsableArguments, Sendable {
     @Option(help: "true: owners go over the wire as numeric uid/gid strings, never names (no ID-mapping domain to match).")
     public var numericOwners: Bool = false
 
+    @Option(help: "true: serve NFSv4.0 too (one 4.0 client holds every restart to the full grace period).")
+    public var enableNfsv40: Bool = false
+
     @Option(help: "Log format: text or json.")
     public var logFormat: String = "text"
 
@@ -74,7 +77,7 @@ public enum OptionNames {
         "volume", "device", "mount-point", "state-dir", "nfs-address", "nfs-port",
         "http-address", "http-port", "grace-period", "lease-lifetime", "fs-type",
         "mkfs-options", "mount-options", "recovery-dir", "trim-interval", "access-type",
-        "idmap-domain", "numeric-owners",
+        "idmap-domain", "numeric-owners", "enable-nfsv40",
         "log-format", "templates-dir",
     ]
 

@@ -90,10 +90,13 @@ extension ShareManagerOptions {
                 throw ValidationError(flag: "idmap-domain", reason: "\(error)")
             }
         }
+        if enableNfsv40 {
+            warnings.append("--enable-nfsv40: NFSv4.0 clients cannot signal that their reclaim is complete, so one of them holds every restart to the full --grace-period (\(grace) s)")
+        }
         guard let format = ResolvedOptions.LogFormat(rawValue: logFormat) else {
             throw ValidationError(flag: "log-format", reason: "'\(logFormat)' is not supported; use text or json")
         }
-        let settings = GaneshaSettings(
+        var settings = GaneshaSettings(
             volume: name,
             nfsAddress: try NetworkAddress(validating: nfsAddress, flag: "nfs-address"),
             nfsPort: try RangeCheck.port(nfsPort, flag: "nfs-port"),
@@ -105,6 +108,7 @@ extension ShareManagerOptions {
             idmapConfig: idmapDomain == nil ? nil : try SafePath(validating: state.appending("idmapd.conf"), flag: "state-dir"),
             numericOwners: numericOwners
         )
+        settings.enableNFSv40 = enableNfsv40
         return ResolvedOptions(
             device: checkedDevice,
             mountPoint: mountPath,

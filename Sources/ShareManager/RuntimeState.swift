@@ -8,6 +8,7 @@ public enum Phase: String, Sendable {
     case preparingDevice = "preparing device"
     case startingGanesha = "starting Ganesha"
     case serving
+    case restartingGanesha = "restarting Ganesha"
     case stopping
 }
 
@@ -21,9 +22,20 @@ actor RuntimeState {
     private var lastGrowProblem: String?
     /// When the running write probe started; nil while none runs.
     private var probeStarted: ContinuousClock.Instant?
+    private(set) var ganeshaRestarts = 0
     let logger: Logger
+    /// Ganesha's grace period as its log tells it; read by the metrics without the actor.
+    nonisolated let grace: GraceTracker
 
-    init(logger: Logger) { self.logger = logger }
+    init(logger: Logger) {
+        self.logger = logger
+        grace = GraceTracker(logger: logger)
+    }
+
+    func ganeshaRestarting() {
+        ganeshaRestarts += 1
+        phase = .restartingGanesha
+    }
 
     private(set) var idmapDomain: String?
 

@@ -30,9 +30,11 @@ public final class SupervisedProcess: Sendable {
     private let state = Mutex(State())
 
     /// Starts `executable` with `arguments`. `environment` is the whole environment of the child.
+    /// `onLine` sees every line the child prints, after it is logged (for parsing a child's
+    /// own reports, such as Ganesha's grace messages).
     public static func start(
         name: String, executable: String, arguments: [String],
-        environment: [String: String], logger: Logger
+        environment: [String: String], logger: Logger, onLine: (@Sendable (String) -> Void)? = nil
     ) async throws(SpawnError) -> SupervisedProcess {
         var fds: [Int32] = [0, 0]
         // Close-on-exec so that no other child inherits our end of the pipe and keeps it open.
@@ -51,7 +53,7 @@ public final class SupervisedProcess: Sendable {
         }
         close(fds[1])
         let child = SupervisedProcess(name: name, pid: pid)
-        child.forwardOutput(from: fds[0], logger: logger)
+        child.forwardOutput(from: fds[0], logger: logger, onLine: onLine)
         child.reapInBackground()
         return child
     }
@@ -63,7 +65,7 @@ public final class SupervisedProcess: Sendable {
 
     /// Lines the child prints become log records; read on a thread of their own because the
     /// read blocks.
-    private func forwardOutput(from fd: Int32, logger: Logger) {
+    private func forwardOutput(from fd: Int32, logger: Logger, onLine: (@Sendable (String) -> Void)?) {
         let name = self.name
         let thread = Thread {
             nameCurrentThread("sm-out-\(name)")
@@ -76,7 +78,10 @@ public final class SupervisedProcess: Sendable {
                 while let newline = pending.firstIndex(of: 0x0A) {
                     let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
                     pending.removeSubrange(pending.startIndex...newline)
-                    if !line.isEmpty { logger.info("\(line)", metadata: ["child": "\(name)"]) }
+                    if !line.isEmpty {
+                        logger.info("\(line)", metadata: ["child": "\(name)"])
+                        onLine?(line)
+                    }
                 }
             }
             if !pending.isEmpty {

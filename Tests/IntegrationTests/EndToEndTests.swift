@@ -67,22 +67,95 @@ struct EndToEndTests {
         return written.stdout
     }
 
-    @Test("Ganesha dying under share-manager ends the run non-zero and cleans up")
-    func ganeshaDies() async throws {
-        guard realPartsAvailable("ganeshaDies") else { return }
+    @Test("Ganesha dying under share-manager is restarted in place, on the same mount")
+    func ganeshaRestartsInPlace() async throws {
+        guard realPartsAvailable("ganeshaRestartsInPlace") else { return }
         try await withImage(prefix: "sm-die") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-die", dir: dir, image: image)
             let process = try sm.start(name: "run")
             try await stoppingAfterwards(process) {
                 try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
-                let pidText = try String(contentsOfFile: sm.stateDir + "/ganesha.pid", encoding: .utf8)
-                let ganeshaPid = try #require(Int32(pidText.trimmingCharacters(in: .whitespacesAndNewlines)))
-                kill(ganeshaPid, SIGKILL)
-                let status = await process.wait(timeout: .seconds(20))
-                #expect(status == 1, "\(process.output)")
+                let first = try ganeshaPid(sm)
+                kill(first, SIGKILL)
+                let deadline = ContinuousClock.now + .seconds(20)
+                while ContinuousClock.now < deadline, (try? ganeshaPid(sm)) == first || (try? ganeshaPid(sm)) == nil {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(try ganeshaPid(sm) != first, "Ganesha was not restarted:\n\(process.output)")
+                #expect(await sm.waitUntilReady(process, timeout: .seconds(20)), "not ready after the restart:\n\(process.output)")
+                #expect(process.isRunning)
+                #expect(SystemState.isMounted(sm.mountPoint))
+                #expect(await sm.metric("share_manager_ganesha_restarts_total") == 1)
+                process.signal(SIGTERM)
+                #expect(await process.wait(timeout: .seconds(15)) == 0)
             }
             #expect(!SystemState.isMounted(sm.mountPoint))
             #expect(SystemState.loopDevices(backing: image).isEmpty)
         }
+    }
+
+    @Test("a Ganesha that keeps dying: share-manager gives up after 5 restarts and exits 1")
+    func crashLoopGivesUp() async throws {
+        guard realPartsAvailable("crashLoopGivesUp") else { return }
+        try await withImage(prefix: "sm-loop") { dir, image in
+            let sm = try ShareManagerUnderTest(volume: "vol-loop", dir: dir, image: image)
+            let process = try sm.start(name: "run")
+            try await stoppingAfterwards(process) {
+                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
+                // Kill every Ganesha the moment it has a pid file, until share-manager gives up
+                // (restarts wait 0+1+2+4+8 s).
+                let deadline = ContinuousClock.now + .seconds(60)
+                var killed = Set<Int32>()
+                while process.isRunning && ContinuousClock.now < deadline {
+                    if let pid = try? ganeshaPid(sm), !killed.contains(pid), kill(pid, SIGKILL) == 0 { killed.insert(pid) }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(await process.wait(timeout: .seconds(15)) == 1, "\(process.output)")
+                #expect(killed.count == 6, "killed \(killed.count) Ganeshas")
+                #expect(process.output.contains("giving up"))
+            }
+            #expect(!SystemState.isMounted(sm.mountPoint))
+        }
+    }
+
+    @Test("SIGKILL of share-manager takes Ganesha and the bus with it: no orphan holds the port")
+    func noOrphans() async throws {
+        guard realPartsAvailable("noOrphans") else { return }
+        try await withImage(prefix: "sm-orphan") { dir, image in
+            let sm = try ShareManagerUnderTest(volume: "vol-orphan", dir: dir, image: image)
+            let process = try sm.start(name: "run")
+            try await stoppingAfterwards(process) {
+                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
+                let ganesha = try ganeshaPid(sm)
+                process.signal(SIGKILL)
+                _ = await process.wait(timeout: .seconds(5))
+                let deadline = ContinuousClock.now + .seconds(5)
+                while ContinuousClock.now < deadline && kill(ganesha, 0) == 0 { try await Task.sleep(for: .milliseconds(50)) }
+                #expect(kill(ganesha, 0) != 0, "Ganesha \(ganesha) outlived share-manager")
+            }
+        }
+    }
+
+    @Test("Ganesha is alive and serving after 60 s idle (children are forked from a thread that never exits)")
+    func aliveAfterIdle() async throws {
+        guard realPartsAvailable("aliveAfterIdle") else { return }
+        try await withImage(prefix: "sm-idle") { dir, image in
+            let sm = try ShareManagerUnderTest(volume: "vol-idle", dir: dir, image: image)
+            let process = try sm.start(name: "run")
+            try await stoppingAfterwards(process) {
+                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
+                let ganesha = try ganeshaPid(sm)
+                try await Task.sleep(for: .seconds(60))
+                #expect(kill(ganesha, 0) == 0, "Ganesha died while idle:\n\(process.output)")
+                #expect(await sm.get("/readyz").status == 200)
+                #expect(await sm.metric("share_manager_ganesha_restarts_total") == 0)
+            }
+        }
+    }
+
+    private func ganeshaPid(_ sm: ShareManagerUnderTest) throws -> Int32 {
+        let text = try String(contentsOfFile: sm.stateDir + "/ganesha.pid", encoding: .utf8)
+        guard let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw POSIXError(.ESRCH) }
+        return pid
     }
 }

@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// What Ganesha says about its grace period, read from its own log lines: `get_grace`
+/// answers only yes or no, and the log is the one place that counts reclaims
+/// (`check grace:reclaim complete(N) clid count(M)`).
+final class GraceTracker: Sendable {
+    struct Snapshot: Sendable, Equatable {
+        var active = false
+        var started: ContinuousClock.Instant?
+        var duration: Duration = .zero
+        /// Client records Ganesha loaded from the recovery store for this grace period.
+        var recordedClients = 0
+        /// Of those, how many have sent RECLAIM_COMPLETE.
+        var reclaimedClients = 0
+
+        var remaining: Duration {
+            guard active, let started else { return .zero }
+            return max(.zero, duration - (ContinuousClock.now - started))
+        }
+    }
+
+    private let snapshot = Mutex(Snapshot())
+    private let logger: Logger
+
+    init(logger: Logger) { self.logger = logger }
+
+    var current: Snapshot { snapshot.withLock { $0 } }
+
+    /// Fed every line Ganesha prints.
+    func observe(_ line: String) {
+        if let range = line.range(of: "NFS Server Now IN GRACE, duration ") {
+            let seconds = Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
+            snapshot.withLock {
+                $0.active = true
+                $0.started = .now
+                $0.duration = .seconds(seconds)
+                $0.recordedClients = 0
+                $0.reclaimedClients = 0
+            }
+            logger.notice("grace period started: only reclaims are served until it ends", metadata: ["duration": "\(seconds) s"])
+        } else if let counts = Self.reclaimCounts(in: line) {
+            snapshot.withLock {
+                $0.reclaimedClients = counts.reclaimed
+                $0.recordedClients = counts.recorded
+            }
+        } else if line.contains("NFS Server Now NOT IN GRACE") {
+            let ended = snapshot.withLock { state -> Snapshot in
+                defer { state.active = false }
+                return state
+            }
+            let lasted = ended.started.map { ContinuousClock.now - $0 } ?? .zero
+            logger.notice("grace period ended", metadata: [
+                "after": "\(lasted.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))",
+                "reclaimed": "\(ended.reclaimedClients)", "recorded": "\(ended.recordedClients)",
+                "configured": "\(ended.duration.components.seconds) s",
+            ])
+        }
+    }
+
+    /// `check grace:reclaim complete(N) clid count(M)`.
+    static func reclaimCounts(in line: String) -> (reclaimed: Int, recorded: Int)? {
+        guard let complete = line.range(of: "reclaim complete("),
+              let count = line.range(of: "clid count(", range: complete.upperBound..<line.endIndex) else { return nil }
+        let reclaimed = Int(line[complete.upperBound...].prefix { $0.isNumber })
+        let recorded = Int(line[count.upperBound...].prefix { $0.isNumber })
+        guard let reclaimed, let recorded else { return nil }
+        return (reclaimed, recorded)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Logging
+@testable import ShareManager
+import Testing
+import TestSupport
+
+@Suite("Restart policy, grace tracking and the recovery store")
+struct RecoveryTests {
+    @Test("restarts: immediately, then 1, 2, 4, 8 s; the sixth death within 5 minutes gives up")
+    func restartPolicy() {
+        var policy = RestartPolicy()
+        let start = ContinuousClock.now
+        let delays = (0..<5).map { policy.recordDeath(at: start + .seconds($0)) }
+        #expect(delays == [.zero, .seconds(1), .seconds(2), .seconds(4), .seconds(8)])
+        #expect(policy.recordDeath(at: start + .seconds(6)) == nil)
+    }
+
+    @Test("deaths older than 5 minutes no longer count")
+    func restartWindow() {
+        var policy = RestartPolicy()
+        let start = ContinuousClock.now
+        for i in 0..<5 { _ = policy.recordDeath(at: start + .seconds(i)) }
+        #expect(policy.recordDeath(at: start + .seconds(400)) == .zero)
+    }
+
+    @Test("grace is read from Ganesha's own log lines")
+    func graceTracker() {
+        let tracker = GraceTracker(logger: Logger(label: "test"))
+        let prefix = "22/11/2026 01:00:00 : epoch 6b0236d4 : vm : ganesha.nfsd-1[main] "
+        tracker.observe(prefix + "nfs_start_grace :STATE :EVENT :NFS Server Now IN GRACE, duration 90")
+        #expect(tracker.current.active)
+        #expect(tracker.current.remaining > .seconds(85))
+        tracker.observe(prefix + "nfs_try_lift_grace :STATE :EVENT :check grace:reclaim complete(1) clid count(2)")
+        #expect(tracker.current.recordedClients == 2)
+        #expect(tracker.current.reclaimedClients == 1)
+        tracker.observe(prefix + "nfs_lift_grace_locked :STATE :EVENT :NFS Server Now NOT IN GRACE")
+        #expect(!tracker.current.active)
+        #expect(tracker.current.remaining == .zero)
+        #expect(tracker.current.reclaimedClients == 1)
+    }
+
+    @Test("malformed recovery entries are quarantined, never deleted; good records stay")
+    func quarantine() throws {
+        let dir = try TemporaryDirectory(prefix: "sm-recovery")
+        defer { dir.remove() }
+        let root = dir.file("recovery")
+        let node = root + "/v4recov/node0"
+        let good = node + "/::ffff:127.0.0.1-(12:client-a-xyz)"
+        try FileManager.default.createDirectory(atPath: good, withIntermediateDirectories: true)
+        try "junk".write(toFile: node + "/stray-file", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: node + "/no-owner-part", withIntermediateDirectories: true)
+
+        let report = try RecoveryStore(root: root, logger: Logger(label: "test")).prepare()
+        #expect(report.records == 1)
+        #expect(Set(report.quarantined) == ["stray-file", "no-owner-part"])
+        #expect(FileManager.default.fileExists(atPath: good))
+        let quarantined = try FileManager.default.contentsOfDirectory(atPath: dir.file("recovery-quarantine"))
+        #expect(quarantined.count == 2)
+        #expect(quarantined.contains { $0.hasSuffix("v4recov-stray-file") })
+    }
+
+    @Test("a missing recovery store is created, private to root")
+    func createsStore() throws {
+        let dir = try TemporaryDirectory(prefix: "sm-recovery")
+        defer { dir.remove() }
+        let report = try RecoveryStore(root: dir.file("a/recovery"), logger: Logger(label: "test")).prepare()
+        #expect(report == RecoveryStore.Report())
+        let mode = try FileManager.default.attributesOfItem(atPath: dir.file("a/recovery"))[.posixPermissions] as? Int
+        #expect(mode == 0o700)
+    }
+}
