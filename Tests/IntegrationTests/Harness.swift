@@ -11,17 +11,33 @@ struct ShareManagerUnderTest {
     let httpPort: UInt16
     /// More flags for this run (fs type, recovery dir, ...).
     var extra: [String] = []
-    var mountPoint: String { dir.file("mnt") }
-    var stateDir: String { dir.file("state") }
+    var gracePeriod = 5
+    var leaseLifetime = 5
+    var mountPoint: String { node == "node-a" ? dir.file("mnt") : dir.file("mnt-\(node)") }
+    var stateDir: String { node == "node-a" ? dir.file("state") : dir.file("state-\(node)") }
     var nfsURL: String { "nfs://127.0.0.1:\(nfsPort)/\(volume)?version=4.1" }
 
-    init(volume: String, dir: TemporaryDirectory, image: String) throws {
+    init(volume: String, dir: TemporaryDirectory, image: String, nfsPort: UInt16? = nil) throws {
         self.volume = volume
         self.dir = dir
         self.image = image
-        nfsPort = try freeTCPPort()
+        self.nfsPort = try nfsPort ?? freeTCPPort()
         httpPort = try freeTCPPort()
     }
+
+    /// Another instance of the same volume, as on another node: same image and NFS port,
+    /// its own mount point, state dir and HTTP port.
+    func onAnotherNode(_ name: String) throws -> ShareManagerUnderTest {
+        var other = try ShareManagerUnderTest(volume: volume, dir: dir, image: image, nfsPort: nfsPort)
+        other.node = name
+        other.extra = extra
+        other.gracePeriod = gracePeriod
+        other.leaseLifetime = leaseLifetime
+        return other
+    }
+
+    /// Names this instance's folders, so two instances of one volume do not share them.
+    var node = "node-a"
 
     var arguments: [String] {
         [
@@ -29,7 +45,7 @@ struct ShareManagerUnderTest {
             "--mount-point", mountPoint, "--state-dir", stateDir,
             "--nfs-address", "127.0.0.1", "--nfs-port", String(nfsPort),
             "--http-address", "127.0.0.1", "--http-port", String(httpPort),
-            "--grace-period", "5", "--lease-lifetime", "5",
+            "--grace-period", String(gracePeriod), "--lease-lifetime", String(leaseLifetime),
         ] + extra
     }
 

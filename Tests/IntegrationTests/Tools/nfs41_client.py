@@ -10,6 +10,7 @@ kernel client is unavailable here, hence this tool. Standard library only.
   nfs41_client.py hold       --server H --port P --export VOL --file F --owner O
                              [--lock-offset 0 --lock-length 100] [--write-bytes 4096]
                              [--duration 120] [--renew 5] [--no-destroy] [--exit-after-reclaim]
+                             [--probe-grace]
   nfs41_client.py try-open   --server H --port P --export VOL --file F --owner O
   nfs41_client.py try-lock   --server H --port P --export VOL --file F --owner O
                              [--lock-offset 0 --lock-length 100] [--grace-wait 120]
@@ -34,7 +35,7 @@ import time
 # ---------------------------------------------------------------- protocol constants
 NFS_PROGRAM, NFS_V4, PROC_NULL, PROC_COMPOUND = 100003, 4, 0, 1
 AUTH_NONE, AUTH_SYS = 0, 1
-OPS = {"CLOSE": 4, "COMMIT": 5, "GETFH": 10, "LOCK": 12, "LOCKU": 14, "LOOKUP": 15,
+OPS = {"CLOSE": 4, "GETFH": 10, "LOCK": 12, "LOCKU": 14, "LOOKUP": 15,
        "OPEN": 18, "PUTFH": 22, "PUTROOTFH": 24, "READ": 25, "WRITE": 38, "EXCHANGE_ID": 42,
        "CREATE_SESSION": 43, "DESTROY_SESSION": 44, "FREE_STATEID": 45, "SEQUENCE": 53,
        "DESTROY_CLIENTID": 57, "RECLAIM_COMPLETE": 58}
@@ -50,7 +51,8 @@ STATUS_NAMES = {
     10023: "NFS4ERR_STALE_STATEID", 10024: "NFS4ERR_OLD_STATEID", 10025: "NFS4ERR_BAD_STATEID",
     10026: "NFS4ERR_BAD_SEQID", 10028: "NFS4ERR_LOCK_RANGE", 10033: "NFS4ERR_NO_GRACE",
     10034: "NFS4ERR_RECLAIM_BAD", 10035: "NFS4ERR_RECLAIM_CONFLICT", 10036: "NFS4ERR_BADXDR",
-    10037: "NFS4ERR_LOCKS_HELD", 10038: "NFS4ERR_OPENMODE", 10044: "NFS4ERR_OP_ILLEGAL",
+    10037: "NFS4ERR_LOCKS_HELD", 10038: "NFS4ERR_OPENMODE", 10040: "NFS4ERR_BADCHAR",
+    10041: "NFS4ERR_BADNAME", 10044: "NFS4ERR_OP_ILLEGAL",
     10047: "NFS4ERR_ADMIN_REVOKED", 10052: "NFS4ERR_BADSESSION", 10053: "NFS4ERR_BADSLOT",
     10054: "NFS4ERR_COMPLETE_ALREADY", 10063: "NFS4ERR_SEQ_MISORDERED",
     10065: "NFS4ERR_REQ_TOO_BIG", 10066: "NFS4ERR_REP_TOO_BIG",
@@ -67,7 +69,6 @@ OPEN4_SHARE_ACCESS_BOTH, OPEN4_SHARE_ACCESS_WANT_NO_DELEG = 3, 0x0400
 OPEN4_NOCREATE, OPEN4_CREATE, UNCHECKED4 = 0, 1, 0
 CLAIM_NULL, CLAIM_PREVIOUS, OPEN_DELEGATE_NONE, OPEN_DELEGATE_NONE_EXT = 0, 1, 0, 3
 WRITE_LT, FILE_SYNC4 = 2, 2
-LENGTH_TO_EOF = 0xFFFFFFFFFFFFFFFF
 CHUNK = 32 * 1024  # per WRITE/READ: far below any negotiated max request/response size
 
 
@@ -443,7 +444,8 @@ class Client:
 
 def retry_grace(fn, deadline, label):
     """Call fn until it stops failing with NFS4ERR_GRACE (retried every second) or the
-    deadline passes. Non-reclaim opens, locks and (in Ganesha) I/O are refused in grace."""
+    deadline passes. In grace, non-reclaim OPEN and LOCK are refused; Ganesha 4.3 does
+    serve READ/WRITE on reclaimed stateids."""
     tries = 0
     while True:
         try:
@@ -535,15 +537,21 @@ class Holder:
     def _recover(self, reason):
         lost = time.monotonic()
         emit("server-lost", reason=reason)
-        reclaimed = self._reconnect(lost + self.args.reconnect_timeout)
-        if reclaimed:
-            self._reclaim()
-        self._check_after_recovery(lost)
+        while True:  # the server may die again while we reclaim: start over
+            try:
+                if self._reconnect(lost + self.args.reconnect_timeout):
+                    self._reclaim()
+                self._check_after_recovery(lost)
+                return
+            except (ServerLost, NfsError) as exc:
+                if isinstance(exc, NfsError) and exc.status not in RESTART_STATUSES:
+                    raise
+                emit("server-lost", reason=f"again, during recovery: {exc}")
 
     def _reconnect(self, deadline):
         """Reconnect with backoff. Returns False if the old session still works (only the
         connection was lost), True once a new client ID and session exist (server restart)."""
-        delay = 0.2
+        delay = 0.1
         while True:
             try:
                 self.c.connect()
@@ -559,14 +567,14 @@ class Holder:
                 return True
             except ServerLost as exc:
                 if time.monotonic() >= deadline:
-                    raise ServerLost(f"server did not come back: {exc}") from exc
+                    raise RuntimeError(f"server did not come back: {exc}") from exc
                 time.sleep(delay)
-                delay = min(delay * 2, 2.0)
+                delay = min(delay * 2, 0.5)  # cheap on a refused port; keeps timings sharp
 
     def _reclaim(self):
         """OPEN CLAIM_PREVIOUS on the saved file handle, LOCK reclaim=true, RECLAIM_COMPLETE.
         Reports each status; a refusal (e.g. NFS4ERR_NO_GRACE) is an error: state was lost."""
-        result = {"open": "NFS4_OK", "lock": None}
+        result = {"open": "NFS4_OK", "lock": "skipped" if self.lock_sid else None}
         try:
             self.open_sid = self.c.compound([putfh(self.fh), open_op(
                 self.c.clientid, self.open_owner)])[1]
@@ -579,6 +587,7 @@ class Holder:
                     self.lock_sid = None
         except NfsError as exc:
             result["open"] = status_name(exc.status)
+            self.open_sid = self.lock_sid = None  # nothing left to release
         self.c.reclaim_complete()
         emit("reclaimed", **result)
         if result["open"] != "NFS4_OK" or result["lock"] not in (None, "NFS4_OK"):
@@ -592,10 +601,22 @@ class Holder:
         retry_grace(lambda: self.c.write_all(self.fh, self.open_sid, len(self.data), extra),
                     start + self.args.grace_wait, "WRITE")
         now = time.monotonic()
-        emit("write-ok", since_lost=round(now - lost, 3), since_reclaim=round(now - start, 3),
+        emit("write-ok", since_lost=round(now - lost, 3), since_recovered=round(now - start, 3),
              offset=len(self.data), bytes=len(extra))
         back = self.c.read_all(self.fh, self.open_sid, 0, len(self.data))
         emit("data-intact", ok=back == self.data, sha256=sha256(back))
+        if self.args.probe_grace:
+            self._probe_grace(lost)
+
+    def _probe_grace(self, lost):
+        """Ganesha serves I/O on reclaimed state during grace, so write-ok does not show
+        when grace ends; a new OPEN (of FILE.grace-probe) is refused until it does."""
+        name = f"{self.args.file}.grace-probe"
+        fh, sid = retry_grace(lambda: self.c.open_by_name(self.args.export, name,
+                                                          self.open_owner),
+                              time.monotonic() + self.args.grace_wait, "OPEN")
+        emit("new-open-ok", since_lost=round(time.monotonic() - lost, 3), file=name)
+        self.c.compound([putfh(fh), close_op(sid)])
 
     def _teardown(self):
         if self.args.no_destroy:
@@ -603,13 +624,27 @@ class Holder:
             emit("abandoned")
             return
         if self.lock_sid:
-            self.c.compound([putfh(self.fh), locku_op(
-                self.lock_sid, self.args.lock_offset, self.args.lock_length)])
-            # In 4.1 a lock stateid outlives LOCKU; free it so DESTROY_CLIENTID is not BUSY.
-            self.c.compound([free_stateid_op(self.lock_sid)])
-        self.c.compound([putfh(self.fh), close_op(self.open_sid)])
+            unlocked = self.c.compound([putfh(self.fh), locku_op(
+                self.lock_sid, self.args.lock_offset, self.args.lock_length)])[1]
+            # In 4.1 a lock stateid outlives LOCKU; free it (with the seqid LOCKU returned)
+            # so that DESTROY_CLIENTID is not refused with NFS4ERR_CLIENTID_BUSY.
+            self.c.compound([free_stateid_op(unlocked)])
+        if self.open_sid:
+            self.c.compound([putfh(self.fh), close_op(self.open_sid)])
         emit("released")
         self.c.destroy()
+
+    def cleanup_after_error(self):
+        """Best effort: a record left behind would hold the next grace period for its
+        full length, which would disturb whatever test runs next."""
+        if self.c.sessionid is None or self.args.no_destroy:
+            return
+        for step in (self._teardown, self.c.destroy):
+            try:
+                step()
+                return
+            except (ServerLost, NfsError, ValueError, OSError):
+                continue
 
 
 # ---------------------------------------------------------------- one-shot modes
@@ -621,8 +656,12 @@ def run_null(args):
     client.disconnect()
 
 
+FRESH_CLIENTS = []  # destroyed on error, so a failed run leaves no record behind
+
+
 def fresh_client(args):
     client = Client(args, args.owner, args.verifier)
+    FRESH_CLIENTS.append(client)
     client.connect()
     client.establish()
     client.reclaim_complete()
@@ -639,7 +678,7 @@ def run_try_open(args):
         emit("open", status="NFS4_OK")
         client.compound([putfh(fh), close_op(sid)])
     except NfsError as exc:
-        emit("open", status=status_name(exc.status))
+        emit("open", status=status_name(exc.status), op=exc.op)
     client.destroy()
 
 
@@ -655,10 +694,11 @@ def run_try_lock(args):
     try:
         lock_sid = retry_grace(lambda: client.compound([putfh(fh), lock])[1], deadline, "LOCK")
         emit("lock", status="NFS4_OK")
-        client.compound([putfh(fh), locku_op(lock_sid, args.lock_offset, args.lock_length)])
-        client.compound([free_stateid_op(lock_sid)])
+        unlocked = client.compound([putfh(fh), locku_op(
+            lock_sid, args.lock_offset, args.lock_length)])[1]
+        client.compound([free_stateid_op(unlocked)])
     except NfsError as exc:
-        emit("lock", status=status_name(exc.status))
+        emit("lock", status=status_name(exc.status), op=exc.op)
     client.compound([putfh(fh), close_op(sid)])
     client.destroy()
 
@@ -719,8 +759,10 @@ def parse_args(argv):
     files.add_argument("--grace-wait", type=float, default=120.0,
                        help="how long to retry NFS4ERR_GRACE, seconds")
     locks = argparse.ArgumentParser(add_help=False)
-    locks.add_argument("--lock-offset", type=int, default=0)
-    locks.add_argument("--lock-length", type=int, default=100, help="0: take no lock")
+    number = lambda v: int(v, 0)  # accepts 0x... as well
+    locks.add_argument("--lock-offset", type=number, default=0)
+    locks.add_argument("--lock-length", type=number, default=100,
+                       help="0: take no lock; 0xffffffffffffffff: to end of file")
     hold = sub.add_parser("hold", parents=[files, locks])
     hold.add_argument("--write-bytes", type=int, default=4096)
     hold.add_argument("--duration", type=float, default=120.0)
@@ -729,6 +771,8 @@ def parse_args(argv):
     hold.add_argument("--no-destroy", action="store_true",
                       help="exit without CLOSE/DESTROY_*: leave the recovery record behind")
     hold.add_argument("--exit-after-reclaim", action="store_true")
+    hold.add_argument("--probe-grace", action="store_true",
+                      help="after a reclaim, also time a new OPEN (grace lifted)")
     sub.add_parser("try-open", parents=[files])
     sub.add_parser("try-lock", parents=[files, locks])
     once = sub.add_parser("write-once", parents=[files])
@@ -746,6 +790,7 @@ def parse_args(argv):
 
 def main(argv):
     args = parse_args(argv)
+    holder = None
     try:
         if args.mode == "null":
             run_null(args)
@@ -756,11 +801,19 @@ def main(argv):
         else:
             {"try-open": run_try_open, "try-lock": run_try_lock,
              "write-once": run_write_once}[args.mode](args)
-    except NfsError as exc:
-        emit("error", message=str(exc), op=exc.op, status=status_name(exc.status))
-        return 1
-    except (ServerLost, ValueError, RuntimeError, OSError) as exc:
-        emit("error", message=f"{type(exc).__name__}: {exc}")
+    except (NfsError, ServerLost, ValueError, RuntimeError, OSError) as exc:
+        if isinstance(exc, NfsError):
+            emit("error", message=str(exc), op=exc.op, status=status_name(exc.status))
+        else:
+            emit("error", message=f"{type(exc).__name__}: {exc}")
+        if holder:
+            holder.cleanup_after_error()
+        for client in FRESH_CLIENTS:
+            if client.sessionid is not None:
+                try:
+                    client.destroy()
+                except (ServerLost, NfsError, ValueError, OSError):
+                    pass  # e.g. CLIENTID_BUSY: the lease expires on its own
         return 1
     emit("exit", status=0)
     return 0
