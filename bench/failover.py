@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Failover time: from SIGKILL to the first write accepted from a reclaiming client.
+
+Scenarios, each with 1 and 10 clients that hold an open file and a byte-range lock
+(Tests/IntegrationTests/Tools/nfs41_client.py, which reclaims after a server restart):
+  ganesha-killed      SIGKILL Ganesha; share-manager restarts it in place.
+  failover            SIGKILL share-manager; its mount and loop device are removed (as a
+                      volume detach would) and a fresh share-manager starts on the same image
+                      with another mount point and state dir, as on another node.
+Reported per run: the slowest client's time to its first accepted write after the kill,
+and the time until a brand-new open succeeds (grace lifted), next to --grace-period.
+
+Usage (root, after `swift build -c release`): bench/failover.py [--runs 3] [--clients 1,10]
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLIENT = os.path.join(HERE, "..", "Tests", "IntegrationTests", "Tools", "nfs41_client.py")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
+            return r.status == 200
+    except Exception:
+        return False
+
+
+class Server:
+    def __init__(self, binary, work, image, node, nfs_port, grace, lease):
+        self.http_port = free_port()
+        self.mount = f"{work}/mnt-{node}"
+        self.state = f"{work}/state-{node}"
+        self.log = open(f"{work}/{node}.log", "ab")
+        self.proc = subprocess.Popen(
+            [binary, "run", "--volume", "bench", "--device", image, "--mount-point", self.mount,
+             "--state-dir", self.state, "--nfs-address", "127.0.0.1", "--nfs-port", str(nfs_port),
+             "--http-address", "127.0.0.1", "--http-port", str(self.http_port),
+             "--grace-period", str(grace), "--lease-lifetime", str(lease)],
+            stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 60
+        while not ready(self.http_port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"share-manager did not become ready; see {work}/{node}.log")
+            time.sleep(0.02)
+
+    def ganesha_pid(self) -> int:
+        return int(open(f"{self.state}/ganesha.pid").read().strip())
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=30)
+
+    def remove_leftovers(self, image):
+        """What a volume detach does on the old node after share-manager was killed."""
+        subprocess.run(["umount", "-l", self.mount], stderr=subprocess.DEVNULL)
+        out = subprocess.run(["losetup", "-j", image], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            subprocess.run(["losetup", "-d", line.split(":")[0]])
+
+
+class Client:
+    def __init__(self, work, nfs_port, index):
+        self.out = f"{work}/client-{index}.jsonl"
+        self.proc = subprocess.Popen(
+            ["python3", CLIENT, "hold", "--server", "127.0.0.1", "--port", str(nfs_port), "--export", "bench",
+             "--file", f"f{index}.bin", "--owner", f"bench-client-{index}", "--lock-offset", "0",
+             "--lock-length", "100", "--write-bytes", "4096", "--probe-grace", "--duration", "600",
+             "--reconnect-timeout", "180"],
+            stdout=open(self.out, "w"), stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+
+    def event(self, name):
+        try:
+            for line in open(self.out):
+                item = json.loads(line)
+                if item.get("event") == name:
+                    return item
+                if item.get("event") == "error":
+                    raise SystemExit(f"client error: {item}")
+        except FileNotFoundError:
+            pass
+        return None
+
+    def wait(self, name, timeout=300):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.event(name)
+            if found:
+                return found
+            time.sleep(0.02)
+        raise SystemExit(f"client never reported {name}; see {self.out}")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def one_run(binary, scenario, clients, grace, lease):
+    work = tempfile.mkdtemp(prefix="sm-failover-")
+    image = f"{work}/bench.img"
+    subprocess.run(["truncate", "-s", "256M", image], check=True)
+    nfs_port = free_port()
+    servers, holders = [], []
+    try:
+        servers.append(Server(binary, work, image, "a", nfs_port, grace, lease))
+        holders = [Client(work, nfs_port, i) for i in range(clients)]
+        for c in holders:
+            c.wait("holding", 60)
+        killed = time.monotonic()
+        if scenario == "ganesha-killed":
+            os.kill(servers[0].ganesha_pid(), signal.SIGKILL)
+        else:
+            servers[0].proc.send_signal(signal.SIGKILL)
+            servers[0].proc.wait(timeout=10)
+            servers[0].remove_leftovers(image)
+            servers.append(Server(binary, work, image, "b", nfs_port, grace, lease))
+        first_write = max(c.wait("write-ok")["t"] for c in holders) - killed
+        new_open = max(c.wait("new-open-ok")["t"] for c in holders) - killed
+        return first_write, new_open
+    finally:
+        for c in holders:
+            c.stop()
+        for s in reversed(servers):
+            s.stop()
+        if servers:
+            servers[-1].remove_leftovers(image)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--clients", default="1,10")
+    parser.add_argument("--grace", type=int, default=90)
+    parser.add_argument("--lease", type=int, default=60)
+    parser.add_argument("--binary", default=os.path.join(HERE, "..", ".build", "release", "share-manager"))
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        print("failover.py: needs root (loop devices, mounts)", file=sys.stderr)
+        return 1
+    print(f"Grace_Period {args.grace} s, Lease_Lifetime {args.lease} s, {args.runs} runs each")
+    print("| scenario | clients | first write after kill (median) | new opens accepted (median) |")
+    print("|---|---|---|---|")
+    for scenario in ["ganesha-killed", "failover"]:
+        for clients in [int(c) for c in args.clients.split(",")]:
+            results = [one_run(args.binary, scenario, clients, args.grace, args.lease) for _ in range(args.runs)]
+            writes = ", ".join(f"{w:.1f}" for w, _ in results)
+            opens = ", ".join(f"{o:.1f}" for _, o in results)
+            print(f"| {scenario} | {clients} | {statistics.median(w for w, _ in results):.1f} s ({writes}) "
+                  f"| {statistics.median(o for _, o in results):.1f} s ({opens}) |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
