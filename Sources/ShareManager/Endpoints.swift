@@ -11,6 +11,10 @@ import NIOHTTP1
 struct Endpoints: Sendable {
     let state: RuntimeState
     let metrics: ShareMetrics
+    /// Where the readiness probe's RPC NULL call goes.
+    let nfsHost: String
+    let nfsPort: UInt16
+    static let heartbeatLimit: Duration = .seconds(10)
 
     func handle(_ method: HTTPMethod, _ path: String) async -> HTTPResponse {
         guard method == .GET || method == .HEAD else {
@@ -23,6 +27,10 @@ struct Endpoints: Sendable {
             _ = await exportCount()
             await updateFilesystemMetrics()
             await updateGraceMetrics()
+            let (_, ganesha, client) = await state.snapshot()
+            await metrics.statistics.collect(
+                client: ganesha?.isRunning == true ? client : nil, ganeshaPid: ganesha?.pid, timeout: .seconds(2)
+            )
             return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: metrics.render())
         default:
             return HTTPResponse(status: .notFound, body: "not found: try /healthz, /readyz or /metrics\n")
@@ -30,7 +38,7 @@ struct Endpoints: Sendable {
     }
 
     private func health() async -> HTTPResponse {
-        let (phase, ganesha, client) = await state.snapshot()
+        let (phase, ganesha, _) = await state.snapshot()
         switch phase {
         case .preparingDevice, .startingGanesha, .restartingGanesha:
             // Progress, not a hang: a liveness kill now would only make the outage longer.
@@ -38,7 +46,7 @@ struct Endpoints: Sendable {
         case .stopping:
             return HTTPResponse(status: .serviceUnavailable, body: "stopping\n")
         case .serving:
-            guard let ganesha, ganesha.isRunning, let client else {
+            guard let ganesha, ganesha.isRunning else {
                 metrics.ganeshaUp.set(Double(0))
                 return HTTPResponse(status: .serviceUnavailable, body: "Ganesha is not running\n")
             }
@@ -48,14 +56,14 @@ struct Endpoints: Sendable {
             if case .readOnly(let reason) = await state.filesystemHealth {
                 return HTTPResponse(status: .serviceUnavailable, body: "filesystem not writable: \(reason)\n")
             }
-            do {
-                _ = try await client.grace()
-                metrics.ganeshaUp.set(Double(1))
-                return HTTPResponse(status: .ok, body: "ok\n")
-            } catch {
+            // Ganesha beats only while healthy, and a hung or stopped Ganesha stops beating:
+            // cheaper and more telling than a D-Bus call that would itself hang.
+            if let age = await state.heartbeatAge(), age > Self.heartbeatLimit {
                 metrics.ganeshaUp.set(Double(0))
-                return HTTPResponse(status: .serviceUnavailable, body: "Ganesha does not answer D-Bus: \(error)\n")
+                return HTTPResponse(status: .serviceUnavailable, body: "no Ganesha heartbeat for \(age.components.seconds) s\n")
             }
+            metrics.ganeshaUp.set(Double(1))
+            return HTTPResponse(status: .ok, body: "ok\n")
         }
     }
 
@@ -66,6 +74,11 @@ struct Endpoints: Sendable {
         }
         switch await exportCount() {
         case .success(let active) where active > 0:
+            // The export exists; now the data path must answer too. Grace does not matter:
+            // clients must reach the server to reclaim.
+            guard await NFSNullProbe.answers(host: nfsHost, port: nfsPort) else {
+                return HTTPResponse(status: .serviceUnavailable, body: "not ready: NFS port \(nfsPort) does not answer an RPC NULL call\n")
+            }
             return HTTPResponse(status: .ok, body: "ready\n")
         case .success:
             return HTTPResponse(status: .serviceUnavailable, body: "not ready: the export is not active\n")
@@ -81,6 +94,9 @@ struct Endpoints: Sendable {
         metrics.recoveryClients.set(Double(grace.recordedClients))
         metrics.reclaimedClients.set(Double(grace.reclaimedClients))
         metrics.setRestarts(await state.ganeshaRestarts)
+        if let age = await state.heartbeatAge() {
+            metrics.heartbeatAge.set(Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18)
+        }
     }
 
     private func updateFilesystemMetrics() async {
@@ -92,6 +108,8 @@ struct Endpoints: Sendable {
         guard statvfs(volume.mountPoint, &stats) == 0 else { return }
         metrics.filesystemSize.set(Double(UInt64(stats.f_blocks) * UInt64(stats.f_frsize)))
         metrics.filesystemAvail.set(Double(UInt64(stats.f_bavail) * UInt64(stats.f_frsize)))
+        metrics.filesystemFiles.set(Double(stats.f_files))
+        metrics.filesystemFilesFree.set(Double(stats.f_ffree))
     }
 
     /// Asks Ganesha which exports are active and updates the gauges on the way.

@@ -14,6 +14,8 @@ final class GraceTracker: Sendable {
         var recordedClients = 0
         /// Of those, how many have sent RECLAIM_COMPLETE.
         var reclaimedClients = 0
+        /// Recorded clients that have not reclaimed yet (their record is still only in v4old).
+        var pending: [String] = []
 
         var remaining: Duration {
             guard active, let started else { return .zero }
@@ -22,9 +24,13 @@ final class GraceTracker: Sendable {
     }
 
     private let snapshot = Mutex(Snapshot())
+    private let recoveryRoot = Mutex<String?>(nil)
     private let logger: Logger
 
     init(logger: Logger) { self.logger = logger }
+
+    /// Where Ganesha keeps the records, so that the tracker can tell which clients are missing.
+    func watch(recoveryRoot root: String) { recoveryRoot.withLock { $0 = root } }
 
     var current: Snapshot { snapshot.withLock { $0 } }
 
@@ -41,9 +47,11 @@ final class GraceTracker: Sendable {
             }
             logger.notice("grace period started: only reclaims are served until it ends", metadata: ["duration": "\(seconds) s"])
         } else if let counts = Self.reclaimCounts(in: line) {
+            let pending = pendingClients()
             snapshot.withLock {
                 $0.reclaimedClients = counts.reclaimed
                 $0.recordedClients = counts.recorded
+                $0.pending = pending
             }
         } else if line.contains("NFS Server Now NOT IN GRACE") {
             let ended = snapshot.withLock { state -> Snapshot in
@@ -55,8 +63,19 @@ final class GraceTracker: Sendable {
                 "after": "\(lasted.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))",
                 "reclaimed": "\(ended.reclaimedClients)", "recorded": "\(ended.recordedClients)",
                 "configured": "\(ended.duration.components.seconds) s",
+                "notReclaimed": "\(ended.pending.joined(separator: ", "))",
             ])
         }
+    }
+
+    /// At start Ganesha moves every record into `v4old` and re-creates, in `v4recov`, the
+    /// record of each client that reclaims: the difference names who is still missing.
+    private func pendingClients() -> [String] {
+        guard let root = recoveryRoot.withLock({ $0 }) else { return [] }
+        let names = { (generation: String) in
+            Set((try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(generation)/node0")) ?? [])
+        }
+        return names("v4old").subtracting(names("v4recov")).sorted()
     }
 
     /// `check grace:reclaim complete(N) clid count(M)`.

@@ -34,7 +34,7 @@ extension Lifecycle {
         do {
             try await startGanesha(started, busAddress: busAddress, sink: sink)
             try await addExport(started)
-            await state.enter(.serving)
+            await state.ganeshaServingAgain()
             logger.notice("Ganesha restarted in place; clients reclaim during its grace period")
         } catch {
             logger.error("restarting Ganesha failed: \(error)")

@@ -154,6 +154,7 @@ extension Lifecycle {
         } catch {
             throw StartupError.stateDir(root, "cannot create the recovery store: \(error)")
         }
+        state.grace.watch(recoveryRoot: root)
         logger.info("recovery store checked", metadata: [
             "root": "\(root)", "records": "\(report.records)", "quarantined": "\(report.quarantined.count)",
         ])

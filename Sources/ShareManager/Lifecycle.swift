@@ -80,6 +80,11 @@ struct Lifecycle: Sendable {
             if let interval = notifier.watchdogInterval {
                 group.addTask { await pingWatchdog(every: interval) }
             }
+            if let client = started.client {
+                let heartbeat = HeartbeatMonitor(client: client)
+                await state.watchHeartbeat(heartbeat)
+                group.addTask { await followHeartbeat(heartbeat) }
+            }
             var restarts = RestartPolicy()
             var code: Int32 = 0
             for await event in events {
@@ -101,6 +106,20 @@ struct Lifecycle: Sendable {
         }
     }
 
+    /// Ganesha beats about once a second while healthy. The subscription follows whoever owns
+    /// the bus name, so it survives in-place restarts; it ends with the bus, and is then
+    /// tried again, since a stale beat must not be mistaken for a hang of our own making.
+    private func followHeartbeat(_ heartbeat: HeartbeatMonitor) async {
+        while !Task.isCancelled {
+            do {
+                try await heartbeat.run()
+            } catch {
+                logger.warning("heartbeat subscription ended: \(error)")
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
     /// systemd's watchdog hears from us only while Ganesha runs: a dead child means a
     /// restart is due, which is what the watchdog is for.
     private func pingWatchdog(every interval: Duration) async {
@@ -110,12 +129,5 @@ struct Lifecycle: Sendable {
         }
     }
 
-    /// Where our own probes reach Ganesha: a wildcard bind is reached on loopback.
-    var probeHost: String {
-        switch options.ganesha.nfsAddress.value {
-        case "0.0.0.0": "127.0.0.1"
-        case "::": "::1"
-        default: options.ganesha.nfsAddress.value
-        }
-    }
+    var probeHost: String { options.probeHost }
 }

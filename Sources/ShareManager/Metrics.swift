@@ -11,10 +11,15 @@ final class ShareMetrics: Sendable {
     let filesystemReadOnly: Gauge
     let filesystemSize: Gauge
     let filesystemAvail: Gauge
+    let filesystemFiles: Gauge
+    let filesystemFilesFree: Gauge
+    let heartbeatAge: Gauge
     let graceActive: Gauge
     let graceRemaining: Gauge
     let recoveryClients: Gauge
     let reclaimedClients: Gauge
+    /// Ganesha's own counters and the processes' resources, collected at each scrape.
+    let statistics: GaneshaStatistics
     private let restarts: Counter
     private let countedRestarts = Mutex(0)
 
@@ -40,6 +45,20 @@ final class ShareMetrics: Sendable {
         )
         filesystemSize = gauge("filesystem_size_bytes", "Size of the volume's filesystem, from statvfs of its mount.")
         filesystemAvail = gauge("filesystem_avail_bytes", "Bytes available to unprivileged users on the volume's filesystem.")
+        filesystemFiles = gauge("filesystem_files", "Inodes of the volume's filesystem, from statvfs of its mount.")
+        filesystemFilesFree = gauge("filesystem_files_free", "Free inodes of the volume's filesystem.")
+        heartbeatAge = gauge(
+            "heartbeat_age_seconds",
+            "Seconds since Ganesha's last D-Bus heartbeat (it beats about once a second while healthy)."
+        )
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "share_manager", metricName: "build_info", unitName: "",
+                helpText: "The running share-manager's version, as a label; always 1."
+            ),
+            labels: labels + [("version", ShareManagerCommand.version)]
+        ).set(Double(1))
+        statistics = GaneshaStatistics(registry: registry, volume: volume)
         graceActive = gauge("grace_active", "1 while Ganesha's NFSv4 grace period lasts (only reclaims are served), else 0.")
         graceRemaining = gauge("grace_remaining_seconds", "Seconds left of the configured grace period; Ganesha may lift it earlier.")
         recoveryClients = gauge("recovery_clients", "Client records Ganesha loaded from the recovery store for the current or last grace period.")

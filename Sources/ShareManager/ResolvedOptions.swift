@@ -128,3 +128,14 @@ extension ShareManagerOptions {
         )
     }
 }
+
+extension ResolvedOptions {
+    /// Where our own probes reach Ganesha: a wildcard bind is reached on loopback.
+    public var probeHost: String {
+        switch ganesha.nfsAddress.value {
+        case "0.0.0.0": "127.0.0.1"
+        case "::": "::1"
+        default: ganesha.nfsAddress.value
+        }
+    }
+}

@@ -37,9 +37,29 @@ actor RuntimeState {
         phase = .restartingGanesha
     }
 
+    /// A restarted Ganesha gets a fresh 10 s to send its first beat.
+    func ganeshaServingAgain() {
+        phase = .serving
+        heartbeatWatchedSince = .now
+    }
+
     private(set) var idmapDomain: String?
 
+    private(set) var heartbeat: HeartbeatMonitor?
+    private(set) var heartbeatWatchedSince: ContinuousClock.Instant?
+
     func volumeMounted(_ volume: PreparedVolume) { self.volume = volume }
+
+    func watchHeartbeat(_ monitor: HeartbeatMonitor) {
+        heartbeat = monitor
+        heartbeatWatchedSince = .now
+    }
+
+    /// Seconds since the last heartbeat, or since watching began when none came yet.
+    func heartbeatAge() -> Duration? {
+        guard let since = heartbeat?.lastBeat ?? heartbeatWatchedSince else { return nil }
+        return .now - since
+    }
 
     func setIdmapDomain(_ domain: String) { idmapDomain = domain }
 

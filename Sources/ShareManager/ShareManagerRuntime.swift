@@ -36,7 +36,9 @@ public struct ShareManagerRuntime: Sendable {
 
         let server: HTTPServer
         do {
-            let endpoints = Endpoints(state: state, metrics: metrics)
+            let endpoints = Endpoints(
+                state: state, metrics: metrics, nfsHost: options.probeHost, nfsPort: options.ganesha.nfsPort
+            )
             server = try await HTTPServer.bind(
                 host: options.httpAddress.value, port: options.httpPort, logger: logger, handler: endpoints.handle
             )

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// /healthz and /readyz as Kubernetes probes them.
+@Suite("liveness and readiness", .serialized, .timeLimit(.minutes(3)))
+struct HealthTests {
+    @Test("/readyz is 503 until the export is active, then 200; /healthz is 200 throughout start-up")
+    func readinessDuringStart() async throws {
+        guard realPartsAvailable("readinessDuringStart") else { return }
+        try await withImage(prefix: "sm-ready") { dir, image in
+            let sm = try ShareManagerUnderTest(volume: "vol-ready", dir: dir, image: image)
+            let process = try sm.start(name: "run")
+            try await stoppingAfterwards(process) {
+                var notReady: [String] = []
+                var healthDuringStart: [Int] = []
+                let deadline = ContinuousClock.now + .seconds(60)
+                while ContinuousClock.now < deadline {
+                    let ready = await sm.get("/readyz")
+                    if ready.status == 200 { break }
+                    if ready.status == 503 {
+                        notReady.append(ready.body)
+                        healthDuringStart.append(await sm.get("/healthz").status)
+                    }
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+                #expect(!notReady.isEmpty, "never saw /readyz 503 before ready")
+                #expect(notReady.allSatisfy { $0.hasPrefix("not ready") })
+                #expect(healthDuringStart.allSatisfy { $0 == 200 }, "liveness failed during start-up: \(healthDuringStart)")
+                #expect(await sm.get("/readyz").status == 200)
+                #expect(process.output.contains("export added"))
+            }
+        }
+    }
+
+    @Test("a SIGSTOPped Ganesha turns /healthz and /readyz 503 within 11 s, and SIGCONT brings them back")
+    func stoppedGanesha() async throws {
+        guard realPartsAvailable("stoppedGanesha") else { return }
+        try await withImage(prefix: "sm-stop") { dir, image in
+            let sm = try ShareManagerUnderTest(volume: "vol-stop", dir: dir, image: image)
+            let process = try sm.start(name: "run")
+            try await stoppingAfterwards(process) {
+                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
+                try #require(await sm.waitFor("/healthz", status: 200, timeout: .seconds(15)))
+                let text = try String(contentsOfFile: sm.stateDir + "/ganesha.pid", encoding: .utf8)
+                let ganesha = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+                kill(ganesha, SIGSTOP)
+                defer { kill(ganesha, SIGCONT) }
+                let stoppedAt = ContinuousClock.now
+                #expect(await sm.waitFor("/healthz", status: 503, timeout: .seconds(11)))
+                #expect(ContinuousClock.now - stoppedAt < .seconds(11))
+                #expect(await sm.get("/healthz").body.contains("heartbeat"))
+                #expect(await sm.get("/readyz").status == 503)
+                #expect((await sm.metric("share_manager_heartbeat_age_seconds") ?? 0) > 9)
+                kill(ganesha, SIGCONT)
+                #expect(await sm.waitFor("/healthz", status: 200, timeout: .seconds(15)))
+                #expect(await sm.waitFor("/readyz", status: 200, timeout: .seconds(15)))
+                #expect(await sm.metric("share_manager_build_info") == 1)
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Ganesha's statistics and the process metrics on /metrics, from a real share-manager.
+@Suite("/metrics carries Ganesha's statistics, monotonic and bounded in time", .serialized, .timeLimit(.minutes(5)))
+struct MetricsTests {
+    @Test("1 MiB written and read over NFSv4.1 shows in export bytes and operations; promtool finds nothing")
+    func clientIO() async throws {
+        guard realPartsAvailable("metricsClientIO", python: true) else { return }
+        try await serving("vol-mio") { sm, process, dir in
+            let before = await sm.scrape()
+            let written = try nfsClient(["write", sm.nfsURL, "m.bin", "1048576"])
+            try #require(written.status == 0, "write failed: \(written.stderr)\n\(process.output)")
+            let read = try nfsClient(["read", sm.nfsURL, "m.bin"])
+            #expect(read.stdout == written.stdout, "read back differs: \(read.stderr)")
+            let after = await sm.scrape()
+            for direction in ["write", "read"] {
+                let grown = after.sum("share_manager_export_bytes_total", direction) - before.sum("share_manager_export_bytes_total", direction)
+                #expect(grown >= 1_048_576, "\(direction) bytes grew by \(grown)")
+                #expect(after.sum("share_manager_export_operations_total", direction) > before.sum("share_manager_export_operations_total", direction))
+            }
+            let v41 = "share_manager_nfs_operations_total{volume=\"vol-mio\",nfs_version=\"4.1\"}"
+            #expect((after.values[v41] ?? 0) > (before.values[v41] ?? 0), "\(v41): \(before.values[v41] ?? -1) → \(after.values[v41] ?? -1)")
+            #expect((after.values["share_manager_clients_connected{volume=\"vol-mio\"}"] ?? 0) >= 1)
+            for process in ["share-manager", "ganesha"] {
+                let rss = "share_manager_process_resident_memory_bytes{volume=\"vol-mio\",process=\"\(process)\"}"
+                #expect((after.values[rss] ?? 0) > 1_000_000, "\(rss) = \(after.values[rss] ?? -1)")
+            }
+            if let promtool = TestEnvironment.which("promtool") {
+                let file = dir.file("metrics.txt")
+                try after.body.write(toFile: file, atomically: true, encoding: .utf8)
+                let check = try runCommand(["/bin/sh", "-c", "\(promtool) check metrics < \(file)"])
+                #expect(check.status == 0 && (check.stdout + check.stderr).isEmpty, "promtool: \(check.stdout)\(check.stderr)")
+            }
+        }
+    }
+
+    @Test("Ganesha killed between two scrapes: share-manager restarts it and no counter goes down")
+    func restartKeepsCountersMonotonic() async throws {
+        guard realPartsAvailable("metricsRestart", python: true) else { return }
+        try await serving("vol-mre") { sm, process, _ in
+            #expect(try nfsClient(["write", sm.nfsURL, "r.bin", "65536"]).status == 0)
+            let before = await sm.scrape()
+            try #require(before.sum("share_manager_export_bytes_total", "write") >= 65536, "\(before.body)")
+            let first = try sm.ganeshaPid()
+            kill(first, SIGKILL)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline, (try? sm.ganeshaPid()) == first || (try? sm.ganeshaPid()) == nil {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(await sm.waitUntilReady(process, timeout: .seconds(20)), "not ready after the restart:\n\(process.output)")
+            #expect(try nfsClient(["write", sm.nfsURL, "s.bin", "4096"]).status == 0)
+            let after = await sm.scrape()
+            for (series, old) in before.values where series.contains("_total{") {
+                #expect((after.values[series] ?? -1) >= old, "\(series) went from \(old) to \(after.values[series] ?? -1)")
+            }
+            #expect(process.isRunning)
+            #expect((after.values["share_manager_ganesha_restarts_total{volume=\"vol-mre\"}"] ?? 0) >= 1)
+        }
+    }
+
+    @Test("Ganesha stopped (SIGSTOP): /metrics still answers within 5 s and counts a scrape error")
+    func hungGanesha() async throws {
+        guard realPartsAvailable("metricsHungGanesha") else { return }
+        try await serving("vol-mhung") { sm, process, _ in
+            let series = "share_manager_scrape_errors_total{volume=\"vol-mhung\"}"
+            let before = try #require(await sm.scrape().values[series], "no \(series)")
+            let pid = try sm.ganeshaPid()
+            kill(pid, SIGSTOP)
+            defer { kill(pid, SIGCONT) }
+            let started = ContinuousClock.now
+            let during = await sm.scrape()
+            let took = ContinuousClock.now - started
+            #expect(during.status == 200 && took < .seconds(5), "status \(during.status) after \(took)")
+            #expect((during.values[series] ?? 0) > before, "\(series): \(before) → \(during.values[series] ?? -1)")
+            #expect(process.isRunning)
+        }
+    }
+
+    /// Starts share-manager on a fresh image, waits until ready, runs `body`, stops it.
+    private func serving(
+        _ volume: String, _ body: (ShareManagerUnderTest, ChildProcess, TemporaryDirectory) async throws -> Void
+    ) async throws {
+        try await withImage(prefix: "sm-\(volume)") { dir, image in
+            let sm = try ShareManagerUnderTest(volume: volume, dir: dir, image: image)
+            let process = try sm.start(name: "run")
+            try await stoppingAfterwards(process) {
+                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
+                try await body(sm, process, dir)
+            }
+        }
+    }
+}
+
+/// One /metrics answer, parsed into series and values.
+struct Scrape {
+    let status: Int
+    let body: String
+    let values: [String: Double]
+
+    /// The sum of a family's series for one direction (over exports and NFS versions); 0 before any.
+    func sum(_ family: String, _ direction: String) -> Double {
+        values.filter { $0.key.hasPrefix(family + "{") && $0.key.contains("direction=\"\(direction)\"") }.values.reduce(0, +)
+    }
+}
+
+extension ShareManagerUnderTest {
+    func scrape() async -> Scrape {
+        let (status, body) = await get("/metrics")
+        var values: [String: Double] = [:]
+        for line in body.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+            values[String(line[..<space])] = value
+        }
+        return Scrape(status: status, body: body, values: values)
+    }
+
+    /// Ganesha's pid from its pid file; share-manager writes a new one when it restarts Ganesha.
+    func ganeshaPid() throws -> pid_t {
+        let text = try String(contentsOfFile: stateDir + "/ganesha.pid", encoding: .utf8)
+        guard let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw POSIXError(.ESRCH) }
+        return pid
+    }
+}
