@@ -25,6 +25,8 @@ public struct GaneshaSettings: Sendable, Equatable {
     public var numericOwners: Bool
     /// NFSv4.0 as well as 4.1 and 4.2.
     public var enableNFSv40 = false
+    /// The export file the main config includes; nil renders no include.
+    public var exportConfig: SafePath?
 
     public init(
         volume: VolumeName, nfsAddress: NetworkAddress, nfsPort: UInt16, gracePeriod: Int,
@@ -61,6 +63,7 @@ public struct GaneshaSettings: Sendable, Equatable {
             "enableNFSv40": enableNFSv40,
         ]
         if let idmapConfig { context["idmapConfig"] = idmapConfig.value }
+        if let exportConfig { context["exportConfig"] = exportConfig.value }
         return context
     }
 }

@@ -120,8 +120,10 @@ struct Endpoints: Sendable {
             metrics.exports.set(Double(0))
             return .failure(.notRegistered)
         }
+        // Probes and scrapes must answer even when Ganesha hangs: a short bound of their own.
+        let quick = GaneshaClient(connection: client.connection, busName: client.busName, callTimeout: .seconds(1))
         do {
-            let exports = try await client.showExports()
+            let exports = try await quick.showExports()
             let ours = exports.filter { $0.id == GaneshaSettings.exportID }.count
             metrics.ganeshaUp.set(Double(1))
             metrics.exports.set(Double(exports.filter { $0.id != 0 }.count))

@@ -204,6 +204,11 @@ extension Lifecycle {
     func addExport(_ started: Started) async throws {
         guard let client = started.client else { return }
         do {
+            // The main config includes the export; AddExport is for a Ganesha that lacks it.
+            if try await client.showExports().contains(where: { $0.id == GaneshaSettings.exportID }) {
+                logger.info("export active", metadata: ["pseudo": "/\(options.volume)", "path": "\(options.ganesha.exportPath)"])
+                return
+            }
             let reply = try await client.addExport(configPath: layout.exportConfig, exportID: GaneshaSettings.exportID)
             let active = try await client.showExports().contains { $0.id == GaneshaSettings.exportID }
             guard active else { throw StartupError.exportFailed("AddExport answered '\(reply)' but ShowExports does not list it") }

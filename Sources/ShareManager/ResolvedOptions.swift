@@ -109,6 +109,7 @@ extension ShareManagerOptions {
             numericOwners: numericOwners
         )
         settings.enableNFSv40 = enableNfsv40
+        settings.exportConfig = try SafePath(validating: state.appending("export.conf"), flag: "state-dir")
         return ResolvedOptions(
             device: checkedDevice,
             mountPoint: mountPath,

@@ -7,7 +7,7 @@ enum Fixtures {
     }
 
     static func settings(volume: String = "pvc-0a1b2c") throws -> GaneshaSettings {
-        GaneshaSettings(
+        var settings = GaneshaSettings(
             volume: try VolumeName(validating: volume),
             nfsAddress: try NetworkAddress(validating: "0.0.0.0", flag: "nfs-address"),
             nfsPort: 2049,
@@ -16,6 +16,8 @@ enum Fixtures {
             exportPath: try SafePath(validating: "/export/\(volume)/data", flag: "mount-point"),
             recoveryRoot: try SafePath(validating: "/export/\(volume)/.share-manager/recovery", flag: "mount-point")
         )
+        settings.exportConfig = try SafePath(validating: "/var/run/share-manager/\(volume)/export.conf", flag: "state-dir")
+        return settings
     }
 
     static func golden(_ name: String) throws -> String {

@@ -3,7 +3,15 @@ import Foundation
 /// A plain HTTP/1.0 GET over a socket: the tests need status and body only, and this
 /// keeps them free of URLSession's proxy settings and connection pools.
 enum HTTPGet {
+    /// Off the test's cooperative pool: the socket calls block, and a busy test process must
+    /// not delay its own probes.
     static func fetch(host: String, port: UInt16, path: String) async -> (status: Int, body: String) {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: blockingFetch(host: host, port: port, path: path)) }
+        }
+    }
+
+    private static func blockingFetch(host: String, port: UInt16, path: String) -> (status: Int, body: String) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return (0, "") }
         defer { close(fd) }
