@@ -75,13 +75,13 @@ struct EndToEndTests {
             let process = try sm.start(name: "run")
             try await stoppingAfterwards(process) {
                 try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
-                let first = try ganeshaPid(sm)
+                let first = try sm.ganeshaPid()
                 kill(first, SIGKILL)
                 let deadline = ContinuousClock.now + .seconds(20)
-                while ContinuousClock.now < deadline, (try? ganeshaPid(sm)) == first || (try? ganeshaPid(sm)) == nil {
+                while ContinuousClock.now < deadline, (try? sm.ganeshaPid()) == first || (try? sm.ganeshaPid()) == nil {
                     try await Task.sleep(for: .milliseconds(50))
                 }
-                #expect(try ganeshaPid(sm) != first, "Ganesha was not restarted:\n\(process.output)")
+                #expect(try sm.ganeshaPid() != first, "Ganesha was not restarted:\n\(process.output)")
                 #expect(await sm.waitUntilReady(process, timeout: .seconds(20)), "not ready after the restart:\n\(process.output)")
                 #expect(process.isRunning)
                 #expect(SystemState.isMounted(sm.mountPoint))
@@ -107,7 +107,7 @@ struct EndToEndTests {
                 let deadline = ContinuousClock.now + .seconds(60)
                 var killed = Set<Int32>()
                 while process.isRunning && ContinuousClock.now < deadline {
-                    if let pid = try? ganeshaPid(sm), !killed.contains(pid), kill(pid, SIGKILL) == 0 { killed.insert(pid) }
+                    if let pid = try? sm.ganeshaPid(), !killed.contains(pid), kill(pid, SIGKILL) == 0 { killed.insert(pid) }
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 #expect(await process.wait(timeout: .seconds(15)) == 1, "\(process.output)")
@@ -126,7 +126,7 @@ struct EndToEndTests {
             let process = try sm.start(name: "run")
             try await stoppingAfterwards(process) {
                 try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
-                let ganesha = try ganeshaPid(sm)
+                let ganesha = try sm.ganeshaPid()
                 process.signal(SIGKILL)
                 _ = await process.wait(timeout: .seconds(5))
                 let deadline = ContinuousClock.now + .seconds(5)
@@ -144,18 +144,12 @@ struct EndToEndTests {
             let process = try sm.start(name: "run")
             try await stoppingAfterwards(process) {
                 try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
-                let ganesha = try ganeshaPid(sm)
+                let ganesha = try sm.ganeshaPid()
                 try await Task.sleep(for: .seconds(60))
                 #expect(kill(ganesha, 0) == 0, "Ganesha died while idle:\n\(process.output)")
                 #expect(await sm.get("/readyz").status == 200)
                 #expect(await sm.metric("share_manager_ganesha_restarts_total") == 0)
             }
         }
-    }
-
-    private func ganeshaPid(_ sm: ShareManagerUnderTest) throws -> Int32 {
-        let text = try String(contentsOfFile: sm.stateDir + "/ganesha.pid", encoding: .utf8)
-        guard let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw POSIXError(.ESRCH) }
-        return pid
     }
 }

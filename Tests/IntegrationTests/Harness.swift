@@ -68,6 +68,13 @@ struct ShareManagerUnderTest {
         return false
     }
 
+    /// Ganesha's pid from its pid file; share-manager writes a new one when it restarts Ganesha.
+    func ganeshaPid() throws -> pid_t {
+        let text = try String(contentsOfFile: stateDir + "/ganesha.pid", encoding: .utf8)
+        guard let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw POSIXError(.ESRCH) }
+        return pid
+    }
+
     /// A gauge's value from /metrics, or nil.
     func metric(_ name: String) async -> Double? {
         let body = await get("/metrics").body

@@ -51,8 +51,7 @@ struct HealthTests {
             try await stoppingAfterwards(process) {
                 try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
                 try #require(await sm.waitFor("/healthz", status: 200, timeout: .seconds(15)))
-                let text = try String(contentsOfFile: sm.stateDir + "/ganesha.pid", encoding: .utf8)
-                let ganesha = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+                let ganesha = try sm.ganeshaPid()
                 kill(ganesha, SIGSTOP)
                 defer { kill(ganesha, SIGCONT) }
                 let stoppedAt = ContinuousClock.now

@@ -124,11 +124,4 @@ extension ShareManagerUnderTest {
         }
         return Scrape(status: status, body: body, values: values)
     }
-
-    /// Ganesha's pid from its pid file; share-manager writes a new one when it restarts Ganesha.
-    func ganeshaPid() throws -> pid_t {
-        let text = try String(contentsOfFile: stateDir + "/ganesha.pid", encoding: .utf8)
-        guard let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw POSIXError(.ESRCH) }
-        return pid
-    }
 }

@@ -57,8 +57,7 @@ struct ReclaimTests {
                 let a = try ReclaimClient.start("hold", sm, name: "client-a", Self.holdArguments)
                 try await stoppingAfterwards(a.process) {
                     try #require(await a.wait(for: "holding", timeout: .seconds(30)) != nil, "\(a.events)")
-                    let pid = try String(contentsOfFile: sm.stateDir + "/ganesha.pid", encoding: .utf8)
-                    kill(try #require(Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines))), SIGKILL)
+                    kill(try sm.ganeshaPid(), SIGKILL)
                     _ = try await expectReclaimed(a, sm)
                     #expect(a.event("error") == nil, "\(a.events)")
                 }
@@ -113,8 +112,7 @@ struct ReclaimTests {
                     try #require(await a.wait(for: "holding", timeout: .seconds(30)) != nil)
                     try #require(await gone.wait(for: "holding", timeout: .seconds(30)) != nil)
                     gone.process.signal(SIGKILL)  // vanishes without a word: its record stays
-                    let pid = try String(contentsOfFile: sm.stateDir + "/ganesha.pid", encoding: .utf8)
-                    kill(try #require(Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines))), SIGKILL)
+                    kill(try sm.ganeshaPid(), SIGKILL)
                     _ = await a.wait(for: "reclaimed", timeout: .seconds(30))
                     var sawOneOfTwo = false
                     let deadline = ContinuousClock.now + .seconds(15)
@@ -144,8 +142,7 @@ struct ReclaimTests {
             try await stoppingAfterwards(server) {
                 let once = try await ReclaimClient.run("write-once", sm, name: "writer", ["--file", "w.bin", "--owner", "writer", "--bytes", "1024"])
                 #expect(once.contains { $0["event"] as? String == "written" }, "\(once)")
-                let pid = try String(contentsOfFile: sm.stateDir + "/ganesha.pid", encoding: .utf8)
-                kill(try #require(Int32(pid.trimmingCharacters(in: .whitespacesAndNewlines))), SIGKILL)
+                kill(try sm.ganeshaPid(), SIGKILL)
                 try await Task.sleep(for: .milliseconds(300))
                 #expect(await sm.waitUntilReady(server, timeout: .seconds(20)))
                 let b = try await ReclaimClient.run("try-open", sm, name: "client-b", ["--file", "new.bin", "--owner", "client-b"])
