@@ -17,30 +17,17 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-CLIENT = os.path.join(HERE, "..", "Tests", "IntegrationTests", "Tools", "nfs41_client.py")
+from common import CLIENT, RELEASE_BINARY, can_run, free_port, ready
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def ready(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
-            return r.status == 200
-    except Exception:
-        return False
 
 
 class Server:
@@ -155,10 +142,9 @@ def main() -> int:
     parser.add_argument("--clients", default="1,10")
     parser.add_argument("--grace", type=int, default=90)
     parser.add_argument("--lease", type=int, default=60)
-    parser.add_argument("--binary", default=os.path.join(HERE, "..", ".build", "release", "share-manager"))
+    parser.add_argument("--binary", default=RELEASE_BINARY)
     args = parser.parse_args()
-    if os.geteuid() != 0:
-        print("failover.py: needs root (loop devices, mounts)", file=sys.stderr)
+    if not can_run("failover.py", args.binary):
         return 1
     print(f"Grace_Period {args.grace} s, Lease_Lifetime {args.lease} s, {args.runs} runs each")
     print("| scenario | clients | first write after kill (median) | new opens accepted (median) |")

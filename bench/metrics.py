@@ -21,7 +21,8 @@ import sys
 import tempfile
 import time
 
-from failover import CLIENT, HERE, Server, free_port  # same start, stop and clean-up as there
+from common import CLIENT, RELEASE_BINARY, can_run, free_port
+from failover import Server  # same start, stop and clean-up as there
 
 
 def get(port: int, path: str) -> tuple[int, bytes]:
@@ -51,13 +52,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--scrapes", type=int, default=1000)
-    parser.add_argument("--binary", default=os.path.join(HERE, "..", ".build", "release", "share-manager"))
+    parser.add_argument("--binary", default=RELEASE_BINARY)
     args = parser.parse_args()
-    if os.geteuid() != 0:
-        print("metrics.py: needs root (loop devices, mounts)", file=sys.stderr)
-        return 1
-    if not os.access(args.binary, os.X_OK):
-        print(f"metrics.py: no {args.binary}; run `swift build -c release` first", file=sys.stderr)
+    if not can_run("metrics.py", args.binary):
         return 1
     work = tempfile.mkdtemp(prefix="sm-metrics-")
     image = f"{work}/bench.img"

@@ -20,13 +20,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+from common import RELEASE_BINARY, can_run, free_port, ready
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(check, timeout=60.0, interval=0.005) -> bool:
@@ -46,12 +43,6 @@ def accepts_tcp(port: int) -> bool:
         return False
 
 
-def ready(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
-            return r.status == 200
-    except Exception:
-        return False
 
 
 def share_manager_args(binary, work, image, nfs_port, http_port):
@@ -121,14 +112,9 @@ def time_bare_ganesha(binary, work, image) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=7)
-    here = os.path.dirname(os.path.abspath(__file__))
-    parser.add_argument("--binary", default=os.path.join(here, "..", ".build", "release", "share-manager"))
+    parser.add_argument("--binary", default=RELEASE_BINARY)
     args = parser.parse_args()
-    if os.geteuid() != 0:
-        print("startup.py: needs root (loop devices, mounts)", file=sys.stderr)
-        return 1
-    if not os.access(args.binary, os.X_OK):
-        print(f"startup.py: no binary at {args.binary}; run 'swift build -c release' first", file=sys.stderr)
+    if not can_run("startup.py", args.binary):
         return 1
     work = tempfile.mkdtemp(prefix="sm-bench-")
     image = f"{work}/bench.img"

@@ -11,6 +11,14 @@ struct ReclaimTests {
         "--write-bytes", "4096", "--probe-grace", "--duration", "240", "--reconnect-timeout", "120",
     ]
 
+    /// A volume under test with the grace period and lease a scenario needs.
+    private func volume(_ name: String, dir: TemporaryDirectory, image: String, grace: Int, lease: Int) throws -> ShareManagerUnderTest {
+        var sm = try ShareManagerUnderTest(volume: name, dir: dir, image: image)
+        sm.gracePeriod = grace
+        sm.leaseLifetime = lease
+        return sm
+    }
+
     private func startServed(_ sm: ShareManagerUnderTest, name: String) async throws -> ChildProcess {
         let process = try sm.start(name: name)
         guard await sm.waitUntilReady(process) else {
@@ -49,9 +57,7 @@ struct ReclaimTests {
     func ganeshaKilled() async throws {
         guard realPartsAvailable("ganeshaKilled") else { return }
         try await withImage(prefix: "sm-rk1") { dir, image in
-            var sm = try ShareManagerUnderTest(volume: "vol-rk1", dir: dir, image: image)
-            sm.gracePeriod = 90
-            sm.leaseLifetime = 60
+            let sm = try volume("vol-rk1", dir: dir, image: image, grace: 90, lease: 60)
             let server = try await startServed(sm, name: "server")
             try await stoppingAfterwards(server) {
                 let a = try ReclaimClient.start("hold", sm, name: "client-a", Self.holdArguments)
@@ -69,9 +75,7 @@ struct ReclaimTests {
     func failover(_ signal: Int32) async throws {
         guard realPartsAvailable("failover") else { return }
         try await withImage(prefix: "sm-rk2") { dir, image in
-            var sm = try ShareManagerUnderTest(volume: "vol-rk2", dir: dir, image: image)
-            sm.gracePeriod = 90
-            sm.leaseLifetime = 60
+            let sm = try volume("vol-rk2", dir: dir, image: image, grace: 90, lease: 60)
             let nodeB = try sm.onAnotherNode("node-b")
             defer { SystemState.forceCleanup(mountPoint: nodeB.mountPoint, image: image) }
             let first = try await startServed(sm, name: "node-a")
@@ -99,9 +103,7 @@ struct ReclaimTests {
     func oneClientNeverReturns() async throws {
         guard realPartsAvailable("oneClientNeverReturns") else { return }
         try await withImage(prefix: "sm-rk4") { dir, image in
-            var sm = try ShareManagerUnderTest(volume: "vol-rk4", dir: dir, image: image)
-            sm.gracePeriod = 20
-            sm.leaseLifetime = 20
+            let sm = try volume("vol-rk4", dir: dir, image: image, grace: 20, lease: 20)
             let server = try await startServed(sm, name: "server")
             try await stoppingAfterwards(server) {
                 let a = try ReclaimClient.start("hold", sm, name: "client-a", Self.holdArguments)
@@ -135,9 +137,7 @@ struct ReclaimTests {
     func noRecords() async throws {
         guard realPartsAvailable("noRecords") else { return }
         try await withImage(prefix: "sm-rk5") { dir, image in
-            var sm = try ShareManagerUnderTest(volume: "vol-rk5", dir: dir, image: image)
-            sm.gracePeriod = 90
-            sm.leaseLifetime = 60
+            let sm = try volume("vol-rk5", dir: dir, image: image, grace: 90, lease: 60)
             let server = try await startServed(sm, name: "server")
             try await stoppingAfterwards(server) {
                 let once = try await ReclaimClient.run("write-once", sm, name: "writer", ["--file", "w.bin", "--owner", "writer", "--bytes", "1024"])
@@ -155,9 +155,7 @@ struct ReclaimTests {
     func malformedEntry() async throws {
         guard realPartsAvailable("malformedEntry") else { return }
         try await withImage(prefix: "sm-rk6") { dir, image in
-            var sm = try ShareManagerUnderTest(volume: "vol-rk6", dir: dir, image: image)
-            sm.gracePeriod = 90
-            sm.leaseLifetime = 60
+            let sm = try volume("vol-rk6", dir: dir, image: image, grace: 90, lease: 60)
             let first = try await startServed(sm, name: "first")
             let a = try ReclaimClient.start("hold", sm, name: "client-a", Self.holdArguments)
             try await stoppingAfterwards(a.process) {
