@@ -101,7 +101,9 @@ let package = Package(
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "TestSupport"]),
         .testTarget(name: "GaneshaConfigTests", dependencies: ["GaneshaConfig", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "TestSupport", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "ShareManagerTests", dependencies: ["ShareManager", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "ShareManagerTests", dependencies: [
+            "ShareManager", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"], exclude: ["Tools"]),
     ]

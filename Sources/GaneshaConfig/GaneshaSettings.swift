@@ -27,6 +27,12 @@ public struct GaneshaSettings: Sendable, Equatable {
     public var enableNFSv40 = false
     /// The export file the main config includes; nil renders no include.
     public var exportConfig: SafePath?
+    /// Who may reach the export; nil lets every client in.
+    public var allowedClients: ClientList?
+    public var squash: Squash = .noRootSquash
+    /// `Anonymous_Uid` / `Anonymous_Gid`; nil keeps Ganesha's default (-2).
+    public var anonymousUID: AnonymousID?
+    public var anonymousGID: AnonymousID?
 
     public init(
         volume: VolumeName, nfsAddress: NetworkAddress, nfsPort: UInt16, gracePeriod: Int,
@@ -61,9 +67,13 @@ public struct GaneshaSettings: Sendable, Equatable {
             "accessType": accessType.rawValue,
             "numericOwners": numericOwners,
             "enableNFSv40": enableNFSv40,
+            "squash": squash.configValue,
         ]
         if let idmapConfig { context["idmapConfig"] = idmapConfig.value }
         if let exportConfig { context["exportConfig"] = exportConfig.value }
+        if let allowedClients { context["allowedClients"] = allowedClients.description }
+        if let anonymousUID { context["anonymousUID"] = anonymousUID.description }
+        if let anonymousGID { context["anonymousGID"] = anonymousGID.description }
         return context
     }
 }

@@ -24,9 +24,11 @@ public struct NetworkAddress: Sendable, Hashable, CustomStringConvertible {
 
 /// Numbers from flags, checked against their documented range.
 public enum RangeCheck {
-    public static func port(_ value: Int, flag: String) throws(ValidationError) -> UInt16 {
-        guard (1...65535).contains(value) else {
-            throw ValidationError(flag: flag, reason: "\(value) is not a TCP port (1-65535)")
+    /// `allowZero`: 0 asks the server to pick a free port (and share-manager to publish it).
+    public static func port(_ value: Int, flag: String, allowZero: Bool = false) throws(ValidationError) -> UInt16 {
+        guard (1...65535).contains(value) || (allowZero && value == 0) else {
+            let range = allowZero ? "0 for any free port, or 1-65535" : "1-65535"
+            throw ValidationError(flag: flag, reason: "\(value) is not a TCP port (\(range))")
         }
         return UInt16(value)
     }

@@ -10,7 +10,9 @@ public struct ShareManagerCommand: AsyncParsableCommand {
         commandName: "share-manager",
         abstract: "Serves one block volume to many Pods over NFSv4.1/4.2 with NFS-Ganesha.",
         version: version,
-        subcommands: [RunCommand.self, RenderCommand.self],
+        subcommands: [
+            RunCommand.self, RenderCommand.self, StatusCommand.self, ClientsCommand.self, ResizeCommand.self, TrimCommand.self,
+        ],
         defaultSubcommand: RunCommand.self
     )
 
@@ -73,6 +75,8 @@ public enum ShareManagerCLI {
             return fail("\(error)", code: 2)
         } catch let error as TemplateError {
             return fail("\(error)", code: 2)
+        } catch let error as ControlClient.Failure {
+            return fail("\(error)", code: 1)
         } catch let exit as ExitCode {
             return exit.rawValue
         } catch {
@@ -96,7 +100,21 @@ public enum ShareManagerCLI {
     static func fail(_ message: String, code: Int32) -> Int32 {
         let line = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }.joined(separator: " ")
-        FileHandle.standardError.write(Data("share-manager: error: \(line)\n".utf8))
+        FileHandle.standardError.write(Data("share-manager: error: \(printable(line))\n".utf8))
         return code
+    }
+
+    /// Values reach messages as typed (ArgumentParser quotes them whole): control characters
+    /// would drive the operator's terminal, and a huge value would fill the log.
+    static func printable(_ line: String, limit: Int = 1000) -> String {
+        var shown = ""
+        for scalar in line.unicodeScalars.prefix(limit) {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                shown += scalar.escaped(asASCII: true)
+            } else {
+                shown.unicodeScalars.append(scalar)
+            }
+        }
+        return line.unicodeScalars.count > limit ? shown + "…" : shown
     }
 }

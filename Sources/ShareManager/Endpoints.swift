@@ -13,18 +13,18 @@ struct Endpoints: Sendable {
     let metrics: ShareMetrics
     /// Where the readiness probe's RPC NULL call goes.
     let nfsHost: String
-    let nfsPort: UInt16
     static let heartbeatLimit: Duration = .seconds(10)
 
-    func handle(_ method: HTTPMethod, _ path: String) async -> HTTPResponse {
-        guard method == .GET || method == .HEAD else {
-            return HTTPResponse(status: .methodNotAllowed, body: "only GET\n")
+    func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        guard request.method == .GET || request.method == .HEAD else {
+            return HTTPResponse(status: .methodNotAllowed, body: "only GET\n", headers: [("Allow", "GET, HEAD")])
         }
-        switch path {
+        switch request.path {
         case "/healthz": return await health()
         case "/readyz": return await readiness()
         case "/metrics":
             _ = await exportCount()
+            if let endpoint = await state.endpoint { metrics.recordEndpoint(endpoint) }
             await updateFilesystemMetrics()
             await updateGraceMetrics()
             let (_, ganesha, client) = await state.snapshot()
@@ -71,6 +71,12 @@ struct Endpoints: Sendable {
         let phase = await state.phase
         guard phase == .serving else {
             return HTTPResponse(status: .serviceUnavailable, body: "not ready: \(phase.rawValue)\n")
+        }
+        if await state.exportOffline {
+            return HTTPResponse(status: .serviceUnavailable, body: "not ready: the export was taken offline over the control API (POST /v1/export brings it back)\n")
+        }
+        guard let nfsPort = await state.endpoint?.port else {
+            return HTTPResponse(status: .serviceUnavailable, body: "not ready: Ganesha's NFS port is not known yet\n")
         }
         switch await exportCount() {
         case .success(let active) where active > 0:

@@ -32,6 +32,9 @@ final class GraceTracker: Sendable {
     /// Where Ganesha keeps the records, so that the tracker can tell which clients are missing.
     func watch(recoveryRoot root: String) { recoveryRoot.withLock { $0 = root } }
 
+    /// The recovery store in use, once start-up has checked it.
+    var watchedRoot: String? { recoveryRoot.withLock { $0 } }
+
     var current: Snapshot { snapshot.withLock { $0 } }
 
     /// Fed every line Ganesha prints.

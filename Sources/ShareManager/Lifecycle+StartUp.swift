@@ -60,6 +60,7 @@ extension Lifecycle {
         await state.enter(.startingGanesha)
         notifier.status("starting Ganesha")
         let settings = try settings(for: volume)
+        started.settings = settings
         try await writeStateFiles(settings)
         try checkRecoveryStore(at: settings.recoveryRoot.value)
         try await startGanesha(started, busAddress: bus.address, sink: sink)
@@ -111,7 +112,7 @@ extension Lifecycle {
 
     /// Uses the bus named by DBUS_SYSTEM_BUS_ADDRESS when it answers; otherwise starts a private
     /// one (a Pod has no system bus). A bus we started is stopped again if it does not come up.
-    private func startBus() async throws -> (address: String, process: SupervisedProcess?) {
+    func startBus() async throws -> (address: String, process: SupervisedProcess?) {
         if let given = ProcessInfo.processInfo.environment["DBUS_SYSTEM_BUS_ADDRESS"],
            let probe = try? await DBusConnection.connect(address: given, timeout: .seconds(2)) {
             probe.close()
@@ -164,6 +165,7 @@ extension Lifecycle {
         _ started: Started, busAddress: String, sink: AsyncStream<ShareManagerRuntime.Event>.Continuation
     ) async throws {
         try? FileManager.default.removeItem(atPath: layout.ganeshaPidFile)
+        try await pinPickedPort(started)
         let environment = ChildEnvironment.make(["DBUS_SYSTEM_BUS_ADDRESS": busAddress])
         let ganesha = try await SupervisedProcess.start(
             name: "ganesha", executable: Executables.find("ganesha.nfsd"),
@@ -171,7 +173,7 @@ extension Lifecycle {
             environment: environment, logger: logger, onLine: { [grace = state.grace] in grace.observe($0) }
         )
         started.ganesha = ganesha
-        ganesha.onExit { sink.yield(.ganeshaExited("\($0)")) }
+        ganesha.onExit { [pid = ganesha.pid] in sink.yield(.ganeshaExited(pid: pid, how: "\($0)")) }
 
         // The bus outlives a Ganesha restart, and so does our connection to it.
         let client: GaneshaClient
@@ -183,27 +185,73 @@ extension Lifecycle {
             client = GaneshaClient(connection: connection, callTimeout: .seconds(5))
             started.client = client
         }
-        let port = options.ganesha.nfsPort
+        let configured = options.ganesha.nfsPort
         let host = probeHost
+        let pid = ganesha.pid
+        // With --nfs-port 0 the port is Ganesha's choice, read from its listening socket.
+        let boundPort = { @Sendable () -> UInt16? in
+            configured != 0 ? configured : ListeningSockets.tcp(pid: pid).first?.port
+        }
         // Ganesha keeps running without D-Bus when it cannot own its name, so both the name
         // and the NFS port must answer before it counts as started.
         let ready = await Readiness.poll(timeout: .seconds(30), interval: .milliseconds(5)) {
             guard ganesha.isRunning, !stop.isRequested else { return true }
-            guard (try? await client.isRegistered()) == true else { return false }
+            guard (try? await client.isRegistered()) == true, let port = boundPort() else { return false }
             return Readiness.acceptsTCP(host: host, port: port)
         }
         if stop.isRequested { throw StartupError.stopped }
-        if let status = ganesha.exitStatus { throw StartupError.ganeshaDidNotStart("ganesha.nfsd \(status)") }
-        guard ready else {
-            throw StartupError.ganeshaDidNotStart("it did not own org.ganesha.nfsd and accept NFS connections on \(host):\(port) within 30 s")
+        if let status = ganesha.exitStatus {
+            // A pinned port someone else took meanwhile: the next attempt lets Ganesha pick again.
+            await state.setEndpoint(nil)
+            throw StartupError.ganeshaDidNotStart("ganesha.nfsd \(status)")
+        }
+        guard ready, let port = boundPort() else {
+            throw StartupError.ganeshaDidNotStart("it did not own org.ganesha.nfsd and accept NFS connections on \(host):\(configured) within 30 s")
         }
         await state.ganeshaStarted(ganesha, client: client)
         logger.info("Ganesha started", metadata: ["pid": "\(ganesha.pid)", "port": "\(port)"])
+        await publishEndpoint(port: port, pid: pid)
+    }
+
+    /// A port Ganesha picked is kept across its in-place restarts, so clients and the
+    /// Service that points at it need not move.
+    private func pinPickedPort(_ started: Started) async throws {
+        guard options.ganesha.nfsPort == 0, var settings = started.settings else { return }
+        settings.nfsPort = await state.endpoint?.port ?? 0
+        let rendered = templates.renderGanesha(settings)
+        do {
+            try Data(rendered.main.utf8).write(to: URL(fileURLWithPath: layout.ganeshaConfig), options: .atomic)
+        } catch {
+            throw StartupError.stateDir(options.stateDir.value, "\(error)")
+        }
+    }
+
+    /// Logs the endpoint and writes `endpoint.json` for a manager that points the Service here.
+    private func publishEndpoint(port: UInt16, pid: Int32) async {
+        let endpoint = NFSEndpoint(volume: options.volume.value, address: options.ganesha.nfsAddress.value, port: port, pid: pid)
+        let changed = await state.endpoint.map { $0.port != port || $0.address != endpoint.address } ?? true
+        await state.setEndpoint(endpoint)
+        do {
+            try EndpointFile(path: layout.endpointFile).write(endpoint)
+        } catch {
+            logger.error("cannot write \(layout.endpointFile): \(error); a manager reading it sees the old endpoint")
+        }
+        if changed {
+            logger.notice("NFS endpoint", metadata: ["address": "\(endpoint.address)", "port": "\(port)", "file": "\(layout.endpointFile)"])
+        }
     }
 
     func addExport(_ started: Started) async throws {
         guard let client = started.client else { return }
         do {
+            // An operator took it offline; a restarted Ganesha must not bring it back behind their back.
+            if await state.exportOffline {
+                if try await client.showExports().contains(where: { $0.id == GaneshaSettings.exportID }) {
+                    try await client.removeExport(id: GaneshaSettings.exportID)
+                }
+                logger.notice("export kept offline, as asked over the control API")
+                return
+            }
             // The main config includes the export; AddExport is for a Ganesha that lacks it.
             if try await client.showExports().contains(where: { $0.id == GaneshaSettings.exportID }) {
                 logger.info("export active", metadata: ["pseudo": "/\(options.volume)", "path": "\(options.ganesha.exportPath)"])

@@ -29,6 +29,8 @@ struct Lifecycle: Sendable {
         var connection: DBusConnection?
         var client: GaneshaClient?
         var busAddress: String?
+        /// What the config was rendered from, to render it again with a pinned port.
+        var settings: GaneshaSettings?
     }
 
     func run(
@@ -38,6 +40,7 @@ struct Lifecycle: Sendable {
         var code: Int32 = 0
         do {
             try await startUp(started, sink: sink)
+            if let bus = started.bus { watch(bus: bus, sink: sink) }
             if !stop.isRequested {
                 await state.enter(.serving)
                 let url = "nfs://\(probeHost):\(options.ganesha.nfsPort)/\(options.volume)"
@@ -80,41 +83,61 @@ struct Lifecycle: Sendable {
             if let interval = notifier.watchdogInterval {
                 group.addTask { await pingWatchdog(every: interval) }
             }
-            if let client = started.client {
-                let heartbeat = HeartbeatMonitor(client: client)
-                await state.watchHeartbeat(heartbeat)
-                group.addTask { await followHeartbeat(heartbeat) }
-            }
+            group.addTask { await followHeartbeat() }
             var restarts = RestartPolicy()
             var code: Int32 = 0
-            for await event in events {
-                if case .signal(let sig) = event {
-                    logger.info("received signal \(sig); stopping in order (Ganesha keeps its client records)")
-                    break
+            serving: for await event in events {
+                switch event {
+                case .signal(let sig):
+                    logger.info("received \(TerminationSignals.name(sig)); stopping in order (Ganesha keeps its client records)", metadata: [
+                        "timeout": "\(Self.secondsText(options.shutdownTimeout)) s", "escalate": "at a second signal or the timeout",
+                    ])
+                    break serving
+                case .ganeshaExited(let pid, let how):
+                    // A late report of a Ganesha already replaced (e.g. one that went with its bus) is no news.
+                    guard !stop.isRequested, pid == nil || pid == started.ganesha?.pid else { continue }
+                    if let exit = await recover(started, from: "Ganesha \(how)", restarts: &restarts, sink: sink) {
+                        code = exit
+                        break serving
+                    }
+                case .busExited(let pid, let how):
+                    guard !stop.isRequested, pid == started.bus?.pid else { continue }
+                    if let exit = await recover(started, from: "the private D-Bus daemon \(how)", restarts: &restarts, sink: sink) {
+                        code = exit
+                        break serving
+                    }
                 }
-                guard case .ganeshaExited(let how) = event, !stop.isRequested else { continue }
-                guard let delay = restarts.recordDeath() else {
-                    logger.error("Ganesha died \(RestartPolicy.limit + 1) times within 5 minutes (last: \(how)); giving up so that the Pod is replaced")
-                    code = 1
-                    break
-                }
-                logger.error("Ganesha \(how) unexpectedly; restarting it in place", metadata: ["in": "\(delay)"])
-                await restartGanesha(started, after: delay, sink: sink)
             }
             group.cancelAll()
             return code
         }
     }
 
-    /// Ganesha beats about once a second while healthy. The subscription follows whoever owns
-    /// the bus name, so it survives in-place restarts; it ends with the bus, and is then
-    /// tried again, since a stale beat must not be mistaken for a hang of our own making.
-    private func followHeartbeat(_ heartbeat: HeartbeatMonitor) async {
+    /// Ganesha beats about once a second while healthy. A subscription follows whoever owns
+    /// the bus name, so it survives in-place restarts of Ganesha; it ends with the bus. A new
+    /// bus brings a new client of ours (see `restartBusAndGanesha`), and the monitor is
+    /// replaced with it. A lost subscription is tried again, since a stale beat must not be
+    /// mistaken for a hang of our own making.
+    private func followHeartbeat() async {
+        var current: (connection: ObjectIdentifier, monitor: HeartbeatMonitor)?
+        // One warning per outage, not one a second while the bus is being restarted.
+        var warned = false
         while !Task.isCancelled {
-            do {
-                try await heartbeat.run()
-            } catch {
-                logger.warning("heartbeat subscription ended: \(error)")
+            if let client = await state.client, current?.connection != ObjectIdentifier(client.connection) {
+                let monitor = HeartbeatMonitor(client: client)
+                await state.watchHeartbeat(monitor)
+                current = (ObjectIdentifier(client.connection), monitor)
+                warned = false
+            }
+            if let monitor = current?.monitor {
+                let beatsBefore = monitor.beatCount
+                do {
+                    try await monitor.run()
+                } catch {
+                    if monitor.beatCount != beatsBefore { warned = false }
+                    if !warned { logger.warning("heartbeat subscription ended: \(error); retrying every second") }
+                    warned = true
+                }
             }
             try? await Task.sleep(for: .seconds(1))
         }

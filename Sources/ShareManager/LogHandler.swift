@@ -1,10 +1,16 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// One line per record on stderr, as text for people or JSON for log collectors.
 /// Values from children (Ganesha's own lines) are escaped so that a line stays a line.
 public struct ShareLogHandler: LogHandler {
-    public var logLevel: Logger.Level = .info
+    /// One level for the whole process, so the control API can change it while running.
+    public var logLevel: Logger.Level {
+        get { Self.level.withLock { $0 } }
+        set { Self.level.withLock { $0 = newValue } }
+    }
+    static let level = Mutex<Logger.Level>(.info)
     public var metadata: Logger.Metadata = [:]
     private let label: String
     private let json: Bool
@@ -30,10 +36,29 @@ public struct ShareLogHandler: LogHandler {
             let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
             line = String(decoding: data, as: UTF8.self)
         } else {
-            let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            let message = "\(event.message)".replacingOccurrences(of: "\n", with: "\\n")
+            let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.escaped("\($0.value)"))" }.joined(separator: " ")
+            let message = Self.escaped("\(event.message)")
             line = "\(time) \(event.level) \(label): \(message)" + (fields.isEmpty ? "" : " [\(fields)]")
         }
         FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Control characters (newlines, carriage returns, terminal escapes) from values that
+    /// came from outside (a marker, a client's record name, Ganesha's output) are shown, not
+    /// obeyed: a line stays one line and cannot repaint the operator's terminal.
+    static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

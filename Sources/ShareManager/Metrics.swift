@@ -85,6 +85,28 @@ final class ShareMetrics: Sendable {
         ).set(Double(1))
     }
 
+    private let endpoint = Mutex<(NFSEndpoint, Gauge)?>(nil)
+
+    /// `share_manager_endpoint_info{address,port}` 1, replaced when Ganesha's port changes, so
+    /// that a query never sees two endpoints of one volume.
+    func recordEndpoint(_ now: NFSEndpoint) {
+        endpoint.withLock { current in
+            if let (previous, gauge) = current {
+                if previous.address == now.address && previous.port == now.port { return }
+                registry.unregisterGauge(gauge)
+            }
+            let gauge = registry.makeGauge(
+                descriptor: MetricNameDescriptor(
+                    namespace: "share_manager", metricName: "endpoint_info", unitName: "",
+                    helpText: "Where Ganesha listens for NFS (address and port as labels); always 1."
+                ),
+                labels: [("volume", volume), ("address", now.address), ("port", String(now.port))]
+            )
+            gauge.set(Double(1))
+            current = (now, gauge)
+        }
+    }
+
     /// The counter follows the runtime's count; it only ever moves up.
     func setRestarts(_ total: Int) {
         let delta = countedRestarts.withLock { counted -> Int in

@@ -19,7 +19,7 @@ public struct ShareManagerOptions: ParsableArguments, Sendable {
     @Option(help: "Address Ganesha binds for NFS.")
     public var nfsAddress: String = "0.0.0.0"
 
-    @Option(help: "TCP port Ganesha serves NFS on.")
+    @Option(help: "TCP port Ganesha serves NFS on; 0 lets it pick a free one, published in <state-dir>/endpoint.json.")
     public var nfsPort: Int = 2049
 
     @Option(help: "Address of the /healthz, /readyz and /metrics server.")
@@ -49,8 +49,23 @@ public struct ShareManagerOptions: ParsableArguments, Sendable {
     @Option(help: "Run fstrim on the mount every this many seconds (0 = never).")
     public var trimInterval: Int = 0
 
+    @Option(help: "Seconds an orderly stop may take (1-300); then, or at a second SIGTERM/SIGINT, Ganesha is killed and the volume lazily unmounted.")
+    public var shutdownTimeout: Int = 10
+
     @Option(help: "RW, or RO for a deliberately read-only share (mounted ro, exported RO).")
     public var accessType: String = "RW"
+
+    @Option(help: "Only these clients may reach the export: comma-separated CIDRs, IPv4/IPv6 addresses and host names (default: every client).")
+    public var allowedClients: String?
+
+    @Option(help: "Requests mapped to the anonymous uid/gid: none (root stays root), root or all.")
+    public var squash: String = "none"
+
+    @Option(help: "Uid a squashed request acts as, 0-4294967294 (default: Ganesha's, 4294967294).")
+    public var anonymousUid: String?
+
+    @Option(help: "Gid a squashed request acts as, 0-4294967294 (default: Ganesha's, 4294967294).")
+    public var anonymousGid: String?
 
     @Option(help: "NFSv4 ID-mapping domain for this volume (default: the host's, from /etc/idmapd.conf or DNS).")
     public var idmapDomain: String?
@@ -67,6 +82,18 @@ public struct ShareManagerOptions: ParsableArguments, Sendable {
     @Option(help: "Folder holding the Ganesha templates (default: found next to the binary).")
     public var templatesDir: String?
 
+    @Option(help: "Unix socket of the control API, mode 0600 (default <state-dir>/control.sock).")
+    public var controlSocket: String?
+
+    @Option(help: "Also serve the control API on this TCP port (0 = only the unix socket); needs --control-token-file.")
+    public var controlPort: Int = 0
+
+    @Option(help: "Address of the control API's TCP port.")
+    public var controlAddress: String = "127.0.0.1"
+
+    @Option(help: "File holding the bearer token the control API's TCP port requires.")
+    public var controlTokenFile: String?
+
     public init() {}
 }
 
@@ -77,8 +104,11 @@ public enum OptionNames {
         "volume", "device", "mount-point", "state-dir", "nfs-address", "nfs-port",
         "http-address", "http-port", "grace-period", "lease-lifetime", "fs-type",
         "mkfs-options", "mount-options", "recovery-dir", "trim-interval", "access-type",
+        "allowed-clients", "squash", "anonymous-uid", "anonymous-gid",
         "idmap-domain", "numeric-owners", "enable-nfsv40",
         "log-format", "templates-dir",
+        "shutdown-timeout",
+        "control-socket", "control-port", "control-address", "control-token-file",
     ]
 
     /// `mount-point` → `SHARE_MANAGER_MOUNT_POINT`.

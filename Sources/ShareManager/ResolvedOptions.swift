@@ -18,12 +18,15 @@ public struct ResolvedOptions: Sendable {
     public var recoveryDir: SafePath?
     /// Seconds between scheduled fstrim runs; 0 means never.
     public var trimInterval: Int
+    /// How long an orderly stop may take before it is escalated (see `Lifecycle.tearDown`).
+    public var shutdownTimeout: Duration
     /// The ID-mapping domain to write into a per-volume idmapd.conf; nil keeps the host's.
     public var idmapDomain: String?
     public var readOnly: Bool { ganesha.accessType == .readOnly }
     public var logFormat: LogFormat
     public var templatesDir: String?
     public var ganesha: GaneshaSettings
+    public var control: ControlSettings
     /// Said once at start: legal, but probably not what the operator meant.
     public var warnings: [String]
 
@@ -99,7 +102,7 @@ extension ShareManagerOptions {
         var settings = GaneshaSettings(
             volume: name,
             nfsAddress: try NetworkAddress(validating: nfsAddress, flag: "nfs-address"),
-            nfsPort: try RangeCheck.port(nfsPort, flag: "nfs-port"),
+            nfsPort: try RangeCheck.port(nfsPort, flag: "nfs-port", allowZero: true),
             gracePeriod: grace,
             leaseLifetime: lease,
             exportPath: try SafePath(validating: mountPath.appending("data"), flag: "mount-point"),
@@ -109,6 +112,7 @@ extension ShareManagerOptions {
             numericOwners: numericOwners
         )
         settings.enableNFSv40 = enableNfsv40
+        try resolveAccess(into: &settings, warnings: &warnings)
         settings.exportConfig = try SafePath(validating: state.appending("export.conf"), flag: "state-dir")
         return ResolvedOptions(
             device: checkedDevice,
@@ -121,12 +125,29 @@ extension ShareManagerOptions {
             mountOptions: mount,
             recoveryDir: recovery,
             trimInterval: trimInterval,
+            shutdownTimeout: .seconds(try RangeCheck.seconds(shutdownTimeout, in: 1...300, flag: "shutdown-timeout")),
             idmapDomain: idmapDomain,
             logFormat: format,
             templatesDir: try templatesDir.map { dir throws(ValidationError) in try SafePath(validating: dir, flag: "templates-dir").value },
             ganesha: settings,
+            control: try resolveControl(stateDir: state),
             warnings: warnings
         )
+    }
+}
+
+extension ShareManagerOptions {
+    /// Who may reach the export and as whom: the client list, squash and anonymous ids.
+    func resolveAccess(into settings: inout GaneshaSettings, warnings: inout [String]) throws(ValidationError) {
+        if let allowedClients {
+            settings.allowedClients = try ClientList.parse(allowedClients)
+        }
+        settings.squash = try GaneshaSettings.Squash(validating: squash)
+        settings.anonymousUID = try anonymousUid.map { raw throws(ValidationError) in try AnonymousID(validating: raw, flag: "anonymous-uid") }
+        settings.anonymousGID = try anonymousGid.map { raw throws(ValidationError) in try AnonymousID(validating: raw, flag: "anonymous-gid") }
+        if settings.squash == .noRootSquash && (anonymousUid != nil || anonymousGid != nil) {
+            warnings.append("--anonymous-uid/--anonymous-gid take effect only for squashed requests, and --squash is none")
+        }
     }
 }
 

@@ -45,6 +45,24 @@ actor RuntimeState {
 
     private(set) var idmapDomain: String?
 
+    /// Where Ganesha listens, once it does (see `NFSEndpoint`).
+    private(set) var endpoint: NFSEndpoint?
+    func setEndpoint(_ endpoint: NFSEndpoint?) { self.endpoint = endpoint }
+
+    /// Set by the control API's unexport: readiness says so, and a restarted Ganesha
+    /// (whose config includes the export) has it removed again.
+    private(set) var exportOffline = false
+    func setExportOffline(_ offline: Bool) { exportOffline = offline }
+
+    /// A grow or trim in progress: one at a time, whether scheduled or asked for.
+    private var deviceOperation: String?
+    func beginDeviceOperation(_ name: String) -> String? {
+        if let running = deviceOperation { return running }
+        deviceOperation = name
+        return nil
+    }
+    func endDeviceOperation() { deviceOperation = nil }
+
     private(set) var heartbeat: HeartbeatMonitor?
     private(set) var heartbeatWatchedSince: ContinuousClock.Instant?
 

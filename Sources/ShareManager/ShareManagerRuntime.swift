@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import GaneshaConfig
 import HTTPEndpoints
 import Logging
@@ -23,7 +24,11 @@ public struct ShareManagerRuntime: Sendable {
 
     enum Event: Sendable {
         case signal(Int32)
-        case ganeshaExited(String)
+        /// `pid` tells an exit of the current Ganesha from a late report of an earlier one;
+        /// nil for a start that failed before there was a process.
+        case ganeshaExited(pid: Int32?, how: String)
+        /// The private D-Bus daemon we started ended.
+        case busExited(pid: Int32, how: String)
     }
 
     public func run() async -> Int32 {
@@ -36,9 +41,7 @@ public struct ShareManagerRuntime: Sendable {
 
         let server: HTTPServer
         do {
-            let endpoints = Endpoints(
-                state: state, metrics: metrics, nfsHost: options.probeHost, nfsPort: options.ganesha.nfsPort
-            )
+            let endpoints = Endpoints(state: state, metrics: metrics, nfsHost: options.probeHost)
             server = try await HTTPServer.bind(
                 host: options.httpAddress.value, port: options.httpPort, logger: logger, handler: endpoints.handle
             )
@@ -47,9 +50,17 @@ public struct ShareManagerRuntime: Sendable {
             return 1
         }
         logger.info("serving /healthz, /readyz and /metrics on http://\(options.httpAddress):\(options.httpPort)")
+        let controls: [HTTPServer]
+        do {
+            controls = try await ControlServers.bind(options: options, state: state, logger: logger)
+        } catch {
+            logger.error("cannot serve the control API: \(error); check --control-socket, --control-address and --control-port")
+            return 1
+        }
 
         return await withTaskGroup(of: Void.self) { group in
             group.addTask { await server.serve() }
+            for control in controls { group.addTask { await control.serve() } }
             group.addTask {
                 for await sig in signals {
                     stop.request(sig)
@@ -61,6 +72,8 @@ public struct ShareManagerRuntime: Sendable {
             )
             let code = await lifecycle.run(events: events, sink: eventSink)
             group.cancelAll()
+            // A socket left behind would answer "connection refused", which reads like a hang.
+            unlink(options.control.socket.value)
             return code
         }
     }

@@ -21,6 +21,15 @@ enum TerminationSignals {
             continuation.onTermination = { _ in held.cancel() }
         }
     }
+
+    /// "SIGTERM" for the log.
+    static func name(_ sig: Int32) -> String {
+        switch sig {
+        case SIGTERM: "SIGTERM"
+        case SIGINT: "SIGINT"
+        default: "signal \(sig)"
+        }
+    }
 }
 
 /// Keeps the dispatch sources alive while the stream is; they are only ever cancelled.

@@ -12,4 +12,8 @@ public struct StateLayout: Sendable {
     public var busConfig: String { stateDir.appending("bus/bus.conf") }
     public var busSocket: String { stateDir.appending("bus/system_bus_socket") }
     public var busAddress: String { "unix:path=\(busSocket)" }
+    /// The private bus daemon's pid, written by share-manager (the daemon runs with --nopidfile).
+    public var busPidFile: String { stateDir.appending("dbus.pid") }
+    /// Where Ganesha listens, for a cluster-level manager (see `EndpointFile`).
+    public var endpointFile: String { stateDir.appending("endpoint.json") }
 }

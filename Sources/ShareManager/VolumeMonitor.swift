@@ -45,12 +45,11 @@ struct VolumeMonitor: Sendable {
         }
     }
 
+    private var operations: VolumeOperations { VolumeOperations(volume: volume, state: state, logger: logger) }
+
     private func growIfNeeded() async {
-        do {
-            let outcome = try await withTaskExecutorPreference(Lifecycle.deviceExecutor) {
-                try await FilesystemGrower(logger: logger).growIfNeeded(volume)
-            }
-            switch outcome {
+        do throws(VolumeOperations.Failure) {
+            switch try await operations.grow() {
             case .unchanged:
                 break
             case .grown(let from, let to):
@@ -61,15 +60,14 @@ struct VolumeMonitor: Sendable {
                 await state.noteGrowProblem("online grow failed (\(reason)); the filesystem is grown at the next start")
             }
         } catch {
-            await state.noteGrowProblem("size check failed: \(error)")
+            // Busy: an operator's grow or trim is running; the next poll looks again.
+            if case .device(let error) = error { await state.noteGrowProblem("size check failed: \(error)") }
         }
     }
 
     private func trim() async {
         do {
-            let trimmed = try await withTaskExecutorPreference(Lifecycle.deviceExecutor) {
-                try await Trimmer.trim(volume, logger: logger)
-            }
+            let trimmed = try await operations.trim()
             logger.info("fstrim done", metadata: ["bytes": "\(trimmed.map(String.init) ?? "unknown")"])
         } catch {
             logger.warning("fstrim failed: \(error)")

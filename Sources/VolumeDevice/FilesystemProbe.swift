@@ -60,7 +60,10 @@ public struct FilesystemProbe: Sendable {
     }
 
     private func writeProbe(at path: String) throws(DeviceError) {
-        let fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
+        // An adopted filesystem's root is the export: any NFS client can put a symlink here,
+        // and root must not write through it (to /etc/shadow, say). Remove, never follow.
+        unlink(path)
+        let fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
         do throws(DeviceError) {
             try SystemCall.write(fd, Array("share-manager write probe\n".utf8), path: path)
             try SystemCall.fsync(fd, path: path)

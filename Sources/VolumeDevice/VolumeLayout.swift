@@ -22,9 +22,15 @@ enum VolumeLayout {
     /// it (it is outside the export), and only Ganesha (root) writes recovery records.
     static func ensure(root: String) throws(DeviceError) {
         let marker = root + "/" + VolumeMarker.folderName
-        try makeFolder(marker, mode: 0o700)
-        try makeFolder(recoveryRoot(root: root), mode: 0o700)
-        try makeFolder(exportPath(root: root), mode: 0o777)
+        for (folder, mode) in [(marker, mode_t(0o700)), (recoveryRoot(root: root), 0o700), (exportPath(root: root), 0o777)] {
+            try makeFolder(folder, mode: mode)
+            // A symlink in its place (a corrupted disk, another tool) would send recovery
+            // records and write probes to a folder of the host.
+            var info = stat()
+            guard lstat(folder, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+                throw .systemCall("mkdir", path: folder, errno: ENOTDIR)
+            }
+        }
         try SystemCall.fsyncFolder(marker)
         try SystemCall.fsyncFolder(root)
     }

@@ -6,10 +6,23 @@ extension VolumeMarker {
         root + "/" + folderName + "/" + fileName
     }
 
+    /// Far more than any marker share-manager writes; a bigger file is not ours.
+    static let maximumBytes = 64 * 1024
+
     /// The marker below `root`, or nil when there is none.
     public static func read(fromRoot root: String) throws(DeviceError) -> VolumeMarker? {
         let path = path(inRoot: root)
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        // The filesystem is not trusted: a symlink to /dev/zero would be read until memory runs
+        // out (and the peek mount and loop device left behind), one to a FIFO for ever.
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw .markerUnreadable(device: root, reason: "lstat failed: \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw .markerUnreadable(device: root, reason: "it is not a regular file") }
+        guard info.st_size <= maximumBytes else {
+            throw .markerUnreadable(device: root, reason: "it has \(info.st_size) bytes, more than a marker ever has (\(maximumBytes))")
+        }
         let text: String
         do throws(DeviceError) { text = try SystemCall.readFile(path) } catch { throw .markerUnreadable(device: root, reason: error.description) }
         do {

@@ -1,6 +1,7 @@
 @testable import DBusKit
 import Foundation
 import Testing
+import TestSupport
 
 /// The decoder against random replies: what we encode comes back as itself, and whatever
 /// libdbus accepts after random damage decodes to a value or an error, never a crash or a hang.
@@ -9,7 +10,7 @@ import Testing
 @Suite(.timeLimit(.minutes(2)))
 struct DecoderPropertyTests {
     @Test func randomRepliesRoundTrip() throws {
-        var random = SeededRandom.announced("randomRepliesRoundTrip")
+        var random = SeededRandom.announced("randomRepliesRoundTrip", variable: "DECODER_PROPERTY_SEED").random
         for _ in 0..<2_000 {
             let values = (0..<Int.random(in: 0...4, using: &random)).map { _ in
                 ValueGenerator.value(of: ValueGenerator.shape(depth: 4, using: &random), using: &random)
@@ -22,7 +23,7 @@ struct DecoderPropertyTests {
     }
 
     @Test func damagedRepliesNeverCrashTheDecoder() throws {
-        var random = SeededRandom.announced("damagedRepliesNeverCrashTheDecoder")
+        var random = SeededRandom.announced("damagedRepliesNeverCrashTheDecoder", variable: "DECODER_PROPERTY_SEED").random
         let seeds = try ValueGenerator.ganeshaReplies.map(MessageFuzzing.marshalReply)
         var accepted = 0
         var slowest = Duration.zero
@@ -159,26 +160,5 @@ enum Mutator {
             }
         }
         return out
-    }
-}
-
-/// SplitMix64: small, fast, and the same sequence for the same seed everywhere.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    static func announced(_ test: String) -> SeededRandom {
-        let seed = ProcessInfo.processInfo.environment["DECODER_PROPERTY_SEED"].flatMap { UInt64($0) } ?? .random(in: 0 ... .max)
-        print("\(test): seed \(seed) (replay with DECODER_PROPERTY_SEED=\(seed))")
-        return SeededRandom(seed: seed)
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -131,10 +131,7 @@ func nfsClient(_ args: [String]) throws -> CommandResult {
 
 /// Mount points and loop devices, as the kernel sees them now.
 enum SystemState {
-    static func isMounted(_ path: String) -> Bool {
-        let table = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        return table.split(separator: "\n").contains { $0.split(separator: " ").dropFirst(4).first.map(String.init) == path }
-    }
+    static func isMounted(_ path: String) -> Bool { MountInfo.isMounted(path) }
 
     static func loopDevices(backing image: String) -> String {
         ((try? runCommand(["losetup", "-j", image]))?.stdout ?? "").trimmingCharacters(in: .whitespacesAndNewlines)

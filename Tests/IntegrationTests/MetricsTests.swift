@@ -67,9 +67,9 @@ struct MetricsTests {
             let series = "share_manager_scrape_errors_total{volume=\"vol-mhung\"}"
             let before = try #require(await sm.scrape().values[series], "no \(series)")
             let pid = try sm.ganeshaPid()
-            kill(pid, SIGSTOP)
             var continued = false
             defer { if !continued { kill(pid, SIGCONT) } }
+            try await ProcessTable.stop(pid)
             for _ in 0..<2 {  // the second scrape finds the first one's calls still pending
                 let started = ContinuousClock.now
                 let during = await sm.scrape()

@@ -126,6 +126,11 @@ struct ReclaimTests {
                         try await Task.sleep(for: .milliseconds(500))
                     }
                     #expect(sawOneOfTwo, "metrics never showed 1 of 2 reclaimed during grace")
+                    // The control API names them: who may still reclaim, and who did.
+                    let clients = try ControlCall.json(sm, "GET", "/v1/clients")
+                    let previous = ((clients["recorded"] as? [[String: Any]]) ?? []).filter { $0["previousInstance"] as? Bool == true }
+                    #expect(previous.count == 2, "\(clients)")
+                    #expect(previous.filter { $0["reclaimed"] as? Bool == true }.count == 1, "\(clients)")
                     let open = await a.wait(for: "new-open-ok", timeout: .seconds(60))
                     #expect((open?["since_lost"] as? Double ?? 0) >= 17, "grace ended before its full period: \(String(describing: open))")
                 }

@@ -83,7 +83,7 @@ struct OptionsTests {
         (["--volume", "v", "--device", "/dev/sdb", "--state-dir", "/run/%include"], "state-dir"),
         (["--volume", "v", "--device", "/dev/sdb", "--state-dir", "/" + String(repeating: "s", count: 90)], "state-dir"),
         (["--volume", "v", "--device", "/dev/sdb", "--nfs-address", "0.0.0.0;"], "nfs-address"),
-        (["--volume", "v", "--device", "/dev/sdb", "--nfs-port", "0"], "nfs-port"),
+        (["--volume", "v", "--device", "/dev/sdb", "--nfs-port", "65536"], "nfs-port"),
         (["--volume", "v", "--device", "/dev/sdb", "--http-address", "example.com"], "http-address"),
         (["--volume", "v", "--device", "/dev/sdb", "--http-port", "70000"], "http-port"),
         (["--volume", "v", "--device", "/dev/sdb", "--grace-period", "271"], "grace-period"),
@@ -102,7 +102,38 @@ struct OptionsTests {
         (["--volume", "v", "--device", "/dev/sdb", "--recovery-dir", "rel/dir"], "recovery-dir"),
         (["--volume", "v", "--device", "/dev/sdb", "--idmap-domain", "bad domain"], "idmap-domain"),
         (["--volume", "v", "--device", "/dev/sdb", "--idmap-domain", "x]\nDomain=evil"], "idmap-domain"),
+        (["--volume", "v", "--device", "/dev/sdb", "--allowed-clients", "10.0.0.0/8; } EXPORT {"], "allowed-clients"),
+        (["--volume", "v", "--device", "/dev/sdb", "--allowed-clients", ""], "allowed-clients"),
+        (["--volume", "v", "--device", "/dev/sdb", "--allowed-clients", "ok.example,%include /etc/passwd"], "allowed-clients"),
+        (["--volume", "v", "--device", "/dev/sdb", "--squash", "no_root_squash"], "squash"),
+        (["--volume", "v", "--device", "/dev/sdb", "--anonymous-uid=-1"], "anonymous-uid"),
+        (["--volume", "v", "--device", "/dev/sdb", "--anonymous-gid", "4294967295"], "anonymous-gid"),
+        (["--volume", "v", "--device", "/dev/sdb", "--anonymous-gid", "nobody"], "anonymous-gid"),
     ]
+
+    @Test("access flags reach the Ganesha settings, from flags or the environment; by default every client, unsquashed")
+    func accessFlags() throws {
+        let plain = try ShareManagerOptions.parse(["--volume", "v"]).resolve(requireDevice: false)
+        #expect(plain.ganesha.allowedClients == nil)
+        #expect(plain.ganesha.squash == .noRootSquash)
+        #expect(plain.ganesha.anonymousUID == nil && plain.ganesha.anonymousGID == nil)
+        let env = [
+            "SHARE_MANAGER_ALLOWED_CLIENTS": "10.0.0.0/8, NFS.example.com", "SHARE_MANAGER_SQUASH": "root",
+            "SHARE_MANAGER_ANONYMOUS_UID": "1000", "SHARE_MANAGER_ANONYMOUS_GID": "1",
+        ]
+        let resolved = try ShareManagerOptions.parse(
+            EnvironmentFallback.apply(to: ["--volume", "v", "--anonymous-gid", "2000"], environment: env)
+        ).resolve(requireDevice: false)
+        #expect(resolved.ganesha.allowedClients?.entries == ["10.0.0.0/8", "nfs.example.com"])
+        #expect(resolved.ganesha.squash == .rootSquash)
+        #expect(resolved.ganesha.anonymousUID?.value == 1000)
+        #expect(resolved.ganesha.anonymousGID?.value == 2000)
+        #expect(resolved.warnings.isEmpty)
+        let everyone = try ShareManagerOptions.parse(["--volume", "v", "--allowed-clients", "*"]).resolve(requireDevice: false)
+        #expect(everyone.ganesha.allowedClients == nil)
+        let unsquashed = try ShareManagerOptions.parse(["--volume", "v", "--anonymous-uid", "5"]).resolve(requireDevice: false)
+        #expect(unsquashed.warnings.count == 1)
+    }
 
     @Test("allowed extra mkfs and mount options pass through")
     func extraOptions() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A unique folder under /tmp, removed by `remove()`; unique so two suites can run at once.
 public struct TemporaryDirectory: Sendable {
@@ -19,25 +20,35 @@ public struct TemporaryDirectory: Sendable {
     }
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago. The kernel picks it, so two
-/// suites running at once get different ports; the small window before the server
-/// binds it is accepted.
+/// A TCP port on 127.0.0.1 that was free a moment ago. It is drawn at random from below
+/// the kernel's ephemeral range (32768-60999 here): a port the kernel hands out itself (to
+/// a Ganesha started with `--nfs-port 0`, or to any client socket) could otherwise be the
+/// one a test is about to bind. This process never hands out the same port twice, and
+/// another suite running at once draws from 12,000 ports, so the window before the server
+/// binds it is small.
 public func freeTCPPort() throws -> UInt16 {
+    for _ in 0..<200 {
+        let candidate = UInt16.random(in: 20000..<32000)
+        guard PortsHandedOut.claim(candidate), canBind(candidate) else { continue }
+        return candidate
+    }
+    throw POSIXError(.EADDRINUSE)
+}
+
+private enum PortsHandedOut {
+    static let ports = Mutex<Set<UInt16>>([])
+    static func claim(_ port: UInt16) -> Bool { ports.withLock { $0.insert(port).inserted } }
+}
+
+private func canBind(_ port: UInt16) -> Bool {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw POSIXError(.EIO) }
+    guard fd >= 0 else { return false }
     defer { close(fd) }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = 0
+    addr.sin_port = port.bigEndian
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &addr) {
+    return withUnsafePointer(to: &addr) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard bound == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-    var out = sockaddr_in()
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &out) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-    }
-    return UInt16(bigEndian: out.sin_port)
+    } == 0
 }

@@ -15,6 +15,11 @@ kernel client is unavailable here, hence this tool. Standard library only.
   nfs41_client.py try-lock   --server H --port P --export VOL --file F --owner O
                              [--lock-offset 0 --lock-length 100] [--grace-wait 120]
   nfs41_client.py write-once --server H --port P --export VOL --file F --owner O --bytes N
+  nfs41_client.py write-files --server H --port P --export VOL --owner O --prefix R
+                             [--min-bytes 4096 --max-bytes 1048576] [--max-files 0]
+  nfs41_client.py verify-files --server H --port P --export VOL --owner O --manifest FILE
+  nfs41_client.py read-once  --server H --port P --export VOL --file F --owner O --bytes N
+  Any mode: [--source-address A] binds the client socket to A before connecting.
 
 Every line on stdout is one JSON object with an "event" and "t" (time.monotonic()).
 Exit 0 on success, 1 after printing {"event": "error", ...}. See README.md next to this file.
@@ -168,7 +173,8 @@ class RpcConnection:
     """One TCP connection, one outstanding call at a time, AUTH_SYS uid 0 / gid 0."""
 
     def __init__(self, host, port, timeout):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock = socket.create_connection((host, port), timeout=timeout,
+                                             source_address=SOURCE_ADDRESS)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.xid = struct.unpack(">I", os.urandom(4))[0]
         machine = socket.gethostname()[:255]
@@ -715,6 +721,196 @@ def run_write_once(args):
     client.destroy()
 
 
+# ---------------------------------------------------------------- write-files / verify-files
+# The crash matrix test kills the server under a writer and then checks that every file
+# the writer saw committed reads back exactly. A writer dies with the connection (a new
+# one, same owner, starts after the restart): its files are named per run, so nothing it
+# left half-written is ever expected to survive.
+OPS.setdefault("COMMIT", 5)
+UNSTABLE4 = 0
+STABLE_HOW = {0: "UNSTABLE4", 1: "DATA_SYNC4", 2: "FILE_SYNC4"}
+BULK = 256 * 1024  # per WRITE/READ here: fewer round trips, well under the 1 MiB we negotiate
+
+
+def write_how_op(stateid, offset, data, stable):
+    return op("WRITE", Xdr().fixed(stateid).u64(offset).u32(stable).opaque(data).bytes(),
+              lambda r: (r.u32(), r.u32(), r.fixed(8)))  # count, committed, verifier
+
+
+def commit_op(offset=0, count=0):
+    """COMMIT (count 0: to the end of the file); the result is the write verifier."""
+    return op("COMMIT", Xdr().u64(offset).u32(count).bytes(), lambda r: r.fixed(8))
+
+
+def open_existing_op(clientid, owner, name):
+    """OPEN CLAIM_NULL without create: a verifier must not conjure up a missing file."""
+    e = Xdr().u32(0).u32(OPEN4_SHARE_ACCESS_BOTH | OPEN4_SHARE_ACCESS_WANT_NO_DELEG).u32(0)
+    e.u64(clientid).opaque(owner).u32(OPEN4_NOCREATE).u32(CLAIM_NULL).string(name)
+    return op("OPEN", e.bytes(), decode_open)
+
+
+def crash_file(prefix, index, low, high):
+    """Name, content and stability of file `index`: sizes log-uniform in [low, high] and
+    content fixed by the name, so a run can be replayed; UNSTABLE and FILE_SYNC alternate."""
+    name = f"{prefix}f-{index:04d}"
+    fraction = int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") / 2 ** 32
+    size = max(1, int(low * (high / low) ** fraction))
+    return name, pattern("crash-matrix", name, size), UNSTABLE4 if index % 2 == 0 else FILE_SYNC4
+
+
+def write_and_commit(client, fh, stateid, data, stable):
+    """WRITEs, then COMMIT. The data is safe only if COMMIT returns the verifier every WRITE
+    returned (RFC 5661 18.32.3); a different one means the server lost it: send it again."""
+    for attempt in range(3):
+        verifiers, done = set(), 0
+        while done < len(data):
+            count, committed, verifier = client.compound([putfh(fh), write_how_op(
+                stateid, done, data[done:done + BULK], stable)])[1]
+            if count == 0:
+                raise ValueError("server wrote 0 bytes")
+            if committed < stable:
+                raise ValueError(f"asked {STABLE_HOW[stable]}, got {STABLE_HOW.get(committed)}")
+            verifiers.add(verifier)
+            done += count
+        committed_verifier = client.compound([putfh(fh), commit_op()])[1]
+        if verifiers == {committed_verifier}:
+            return
+        emit("verifier-changed", attempt=attempt, writes=[v.hex() for v in verifiers],
+             commit=committed_verifier.hex())
+    raise RuntimeError("the write verifier kept changing")
+
+
+def run_write_files(args):
+    """Writes files until --max-files or the connection is lost; prints `committed` for each
+    file only after its WRITEs and COMMIT returned NFS4_OK."""
+    client = fresh_client(args)
+    owner = f"{args.owner}/open".encode()
+    deadline = time.monotonic() + args.grace_wait
+    index, in_flight = 0, None
+    try:
+        while args.max_files == 0 or index < args.max_files:
+            name, data, stable = crash_file(args.prefix, index, args.min_bytes, args.max_bytes)
+            in_flight = name
+            fh, sid = retry_grace(lambda: client.open_by_name(args.export, name, owner),
+                                  deadline, "OPEN")
+            if index == 0:
+                emit("writing", first=name)
+            write_and_commit(client, fh, sid, data, stable)
+            emit("committed", name=name, size=len(data), sha256=sha256(data),
+                 stable=STABLE_HOW[stable])
+            in_flight = None
+            client.compound([putfh(fh), close_op(sid)])
+            index += 1
+    except ServerLost as exc:
+        # Expected: the test kills the server under us. What was committed is on stdout.
+        emit("server-lost", reason=str(exc), in_flight=in_flight, committed=index)
+        return
+    client.destroy()
+
+
+def open_existing(client, export, name, owner):
+    ops = [putrootfh()] + [lookup(p) for p in export.strip("/").split("/") if p]
+    results = client.compound(ops + [open_existing_op(client.clientid, owner, name), getfh()])
+    return results[-1], results[-2]  # file handle, open stateid
+
+
+def read_to_eof(client, fh, stateid, limit):
+    data = b""
+    while len(data) < limit:
+        eof, chunk = client.compound([putfh(fh), read_op(
+            stateid, len(data), min(BULK, limit - len(data)))])[1]
+        data += chunk
+        if eof or not chunk:
+            break
+    return data
+
+
+def run_verify_files(args):
+    """Reads back every file a `committed` line of --manifest names (the writers' stdout,
+    concatenated) and compares size and SHA-256; prints `mismatch` per bad file, then
+    `verify-done`. Its client is destroyed at the end, so it leaves no recovery record."""
+    expected = {}
+    with open(args.manifest, encoding="utf-8") as lines:
+        for line in lines:
+            try:
+                item = json.loads(line)
+            except ValueError:
+                continue  # a writer killed mid-line
+            if item.get("event") == "committed":
+                expected[item["name"]] = (item["size"], item["sha256"])
+    client = fresh_client(args)
+    owner = f"{args.owner}/open".encode()
+    deadline = time.monotonic() + args.grace_wait
+    good = good_bytes = bad = 0
+    for name, (size, digest) in expected.items():
+        try:
+            fh, sid = retry_grace(lambda: open_existing(client, args.export, name, owner),
+                                  deadline, "OPEN")
+        except NfsError as exc:
+            if exc.status != ERR["NFS4ERR_NOENT"]:
+                raise
+            emit("mismatch", name=name, why="missing", expected_size=size)
+            bad += 1
+            continue
+        data = read_to_eof(client, fh, sid, size + BULK)  # reads past size: extra bytes count
+        client.compound([putfh(fh), close_op(sid)])
+        if len(data) == size and sha256(data) == digest:
+            good, good_bytes = good + 1, good_bytes + size
+        else:
+            emit("mismatch", name=name, why="content", size=len(data), expected_size=size,
+                 sha256=sha256(data), expected_sha256=digest)
+            bad += 1
+    emit("verify-done", files=good, bytes=good_bytes, mismatches=bad)
+    client.destroy()
+
+
+def add_crash_modes(sub, common):
+    """The write-files and verify-files subcommands (see run_write_files, run_verify_files)."""
+    owned = argparse.ArgumentParser(add_help=False, parents=[common])
+    owned.add_argument("--export", required=True)
+    owned.add_argument("--owner", required=True, help="client owner string (stable)")
+    owned.add_argument("--verifier", help="16 hex digits; default: new per process (boot)")
+    owned.add_argument("--grace-wait", type=float, default=120.0)
+    writer = sub.add_parser("write-files", parents=[owned])
+    writer.add_argument("--prefix", required=True, help="file names: PREFIXf-0000, ...")
+    writer.add_argument("--min-bytes", type=int, default=4096)
+    writer.add_argument("--max-bytes", type=int, default=1 << 20)
+    writer.add_argument("--max-files", type=int, default=0, help="0: until the server goes")
+    verifier = sub.add_parser("verify-files", parents=[owned])
+    verifier.add_argument("--manifest", required=True, help="JSON lines with committed events")
+
+
+# ---------------------------------------------------------------- --source-address / read-once
+# Access tests need clients the server sees at different addresses. All of 127.0.0.0/8 is
+# loopback on Linux, so binding the socket to 127.0.0.3 before connecting to 127.0.0.1 makes
+# this process "another host" for the server's client list.
+SOURCE_ADDRESS = None  # (address, 0) when set; read by RpcConnection
+
+
+def add_read_once(sub, files):
+    reader = sub.add_parser("read-once", parents=[files])
+    reader.add_argument("--bytes", type=int, default=4096)
+
+
+def use_source_address(args):
+    global SOURCE_ADDRESS
+    if getattr(args, "source_address", None):
+        SOURCE_ADDRESS = (args.source_address, 0)
+
+
+def run_read_once(args):
+    """OPEN --file, READ up to --bytes from offset 0, CLOSE, DESTROY_*: shows the export
+    serves this client, and what it read (sha256)."""
+    client = fresh_client(args)
+    deadline = time.monotonic() + args.grace_wait
+    fh, sid = retry_grace(lambda: client.open_by_name(
+        args.export, args.file, f"{args.owner}/open".encode()), deadline, "OPEN")
+    data = client.read_all(fh, sid, 0, args.bytes)
+    client.compound([putfh(fh), close_op(sid)])
+    emit("read", bytes=len(data), sha256=sha256(data))
+    client.destroy()
+
+
 # ---------------------------------------------------------------- process plumbing
 WAKEUP_READ = None
 
@@ -747,6 +943,8 @@ def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="mode", required=True)
     common = argparse.ArgumentParser(add_help=False)
+    # Added here, before any subcommand copies `common`: see use_source_address.
+    common.add_argument("--source-address", help="bind the client socket to this address first")
     common.add_argument("--server", default="127.0.0.1")
     common.add_argument("--port", type=int, default=2049)
     common.add_argument("--timeout", type=float, default=30.0, help="per RPC, seconds")
@@ -777,6 +975,8 @@ def parse_args(argv):
     sub.add_parser("try-lock", parents=[files, locks])
     once = sub.add_parser("write-once", parents=[files])
     once.add_argument("--bytes", type=int, default=4096)
+    add_crash_modes(sub, common)
+    add_read_once(sub, files)
     args = parser.parse_args(argv)
     if getattr(args, "owner", None) is not None:
         # The boot verifier: fixed for this process, so a restarted client is recognised
@@ -790,6 +990,7 @@ def parse_args(argv):
 
 def main(argv):
     args = parse_args(argv)
+    use_source_address(args)
     holder = None
     try:
         if args.mode == "null":
@@ -798,9 +999,12 @@ def main(argv):
             holder = Holder(args, Client(args, args.owner, args.verifier))
             install_signal_wakeup(holder)
             holder.run()
+        elif args.mode == "read-once":
+            run_read_once(args)
         else:
             {"try-open": run_try_open, "try-lock": run_try_lock,
-             "write-once": run_write_once}[args.mode](args)
+             "write-once": run_write_once, "write-files": run_write_files,
+             "verify-files": run_verify_files}[args.mode](args)
     except (NfsError, ServerLost, ValueError, RuntimeError, OSError) as exc:
         if isinstance(exc, NfsError):
             emit("error", message=str(exc), op=exc.op, status=status_name(exc.status))

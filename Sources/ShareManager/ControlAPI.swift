@@ -1,0 +1,132 @@
+import Foundation
+import HTTPEndpoints
+import Logging
+import NIOHTTP1
+
+/// Routes the control API (docs/control-api.md): JSON in and out, every failure a JSON
+/// `{"error": ...}` with a 4xx or 5xx status and one line of text.
+struct ControlAPI: Sendable {
+    let actions: ControlActions
+    /// Required on the TCP listener; nil on the unix socket, whose mode is the check.
+    let token: [UInt8]?
+    let logger: Logger
+
+    func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        if let token {
+            guard let given = Self.bearer(request.headers), ConstantTime.equal(given, token) else {
+                return Self.json(.unauthorized, ControlMessage.Failure(error: "missing or wrong bearer token"),
+                                 headers: [("WWW-Authenticate", "Bearer")])
+            }
+        }
+        let route = (request.method, request.path)
+        switch route {
+        case (.GET, "/v1/status"):
+            return Self.json(.ok, await actions.status())
+        case (.GET, "/v1/clients"):
+            return Self.json(.ok, await actions.clients())
+        case (.POST, "/v1/resize"):
+            return await respond(request, "resize") { try await actions.resize() }
+        case (.POST, "/v1/trim"):
+            return await respond(request, "trim") { try await actions.trim() }
+        case (.POST, "/v1/unexport"):
+            return await respond(request, "unexport") { try await actions.unexport() }
+        case (.POST, "/v1/export"):
+            return await respond(request, "export") { try await actions.export() }
+        case (.POST, "/v1/log-level"):
+            let body: ControlMessage.LogLevel
+            do {
+                body = try ControlJSON.decode(ControlMessage.LogLevel.self, from: request.body,
+                                              allowedKeys: ["shareManager", "ganesha", "component"])
+            } catch {
+                return Self.json(.badRequest, ControlMessage.Failure(error: "\(error)"))
+            }
+            return await respond(request, "log-level", bodyAllowed: true) { try await actions.setLogLevel(body) }
+        default:
+            let known = ["/v1/status", "/v1/clients", "/v1/resize", "/v1/trim", "/v1/unexport", "/v1/export", "/v1/log-level"]
+            if known.contains(request.path) {
+                let allow = ["/v1/status", "/v1/clients"].contains(request.path) ? "GET" : "POST"
+                return Self.json(.methodNotAllowed, ControlMessage.Failure(error: "\(request.path) takes \(allow)"),
+                                 headers: [("Allow", allow)])
+            }
+            return Self.json(.notFound, ControlMessage.Failure(error: "no such endpoint; see docs/control-api.md"))
+        }
+    }
+
+    /// Runs an operation and logs who changed what: these requests change a live volume.
+    private func respond<T: Encodable>(
+        _ request: HTTPRequest, _ name: String, bodyAllowed: Bool = false,
+        _ body: () async throws -> T
+    ) async -> HTTPResponse {
+        if !bodyAllowed, !request.body.isEmpty, !Self.isEmptyObject(request.body) {
+            return Self.json(.badRequest, ControlMessage.Failure(error: "\(request.path) takes no body (or {})"))
+        }
+        logger.notice("control API: \(name) requested")
+        do {
+            return Self.json(.ok, try await body())
+        } catch {
+            logger.warning("control API: \(name) failed: \(error)")
+            let status = (error as? ControlError)?.status ?? .internalServerError
+            return Self.json(status, ControlMessage.Failure(error: "\(error)"))
+        }
+    }
+
+    private static func isEmptyObject(_ body: [UInt8]) -> Bool {
+        String(decoding: body, as: UTF8.self).filter { !$0.isWhitespace } == "{}"
+    }
+
+    static func bearer(_ headers: HTTPHeaders) -> [UInt8]? {
+        let values = headers["Authorization"]
+        guard values.count == 1, let value = values.first, value.hasPrefix("Bearer ") else { return nil }
+        return Array(value.utf8.dropFirst("Bearer ".utf8.count))
+    }
+
+    static func json<T: Encodable>(
+        _ status: HTTPResponseStatus, _ value: T, headers: [(name: String, value: String)] = []
+    ) -> HTTPResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        let text = (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"error": "encoding failed"}"#
+        return HTTPResponse(status: status, contentType: "application/json", body: text + "\n", headers: headers)
+    }
+}
+
+/// Compares secrets in time that depends only on their lengths, so the answer's timing
+/// does not tell an attacker how much of a guess was right.
+enum ConstantTime {
+    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for index in 0..<max(a.count, b.count) {
+            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0xFF)
+        }
+        return difference == 0
+    }
+}
+
+/// Strict JSON: an object with only the named keys, as UTF-8. Unknown keys are refused
+/// rather than ignored, so that a typo does not silently do nothing.
+enum ControlJSON {
+    struct Invalid: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8], allowedKeys: Set<String>) throws -> T {
+        guard !body.isEmpty else { throw Invalid(description: "the request needs a JSON object body") }
+        guard String(validating: body, as: UTF8.self) != nil else { throw Invalid(description: "the body is not UTF-8") }
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(body))
+        } catch {
+            throw Invalid(description: "the body is not valid JSON")
+        }
+        guard let dictionary = object as? [String: Any] else { throw Invalid(description: "the body must be a JSON object") }
+        if let unknown = dictionary.keys.sorted().first(where: { !allowedKeys.contains($0) }) {
+            let shown = unknown.count > 40 ? String(unknown.prefix(40)) + "…" : unknown
+            throw Invalid(description: "unknown field \(shown.debugDescription); allowed: \(allowedKeys.sorted().joined(separator: ", "))")
+        }
+        do {
+            return try JSONDecoder().decode(type, from: Data(body))
+        } catch {
+            throw Invalid(description: "a field has the wrong type (strings expected)")
+        }
+    }
+}

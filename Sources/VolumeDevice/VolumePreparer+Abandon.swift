@@ -1,0 +1,51 @@
+import Logging
+
+/// What a forced release did, for the one line that tells the operator what was skipped.
+public struct AbandonedRelease: Sendable, Equatable {
+    /// The mount was detached from the tree with `umount -l`; the filesystem is finished off
+    /// by the kernel once its last user lets go.
+    public var lazilyUnmounted = false
+    /// The loop device we attached is detached, or will detach itself once the lazily
+    /// unmounted filesystem lets go of it (the kernel's autoclear).
+    public var loopDetached = false
+    /// What failed, each on its own, for the log.
+    public var problems: [String] = []
+
+    public init() {}
+}
+
+extension VolumePreparer {
+    /// The release of a shutdown that ran out of time: `umount -l` instead of waiting for a
+    /// busy mount, then the loop detach, which the kernel defers while the device is in use.
+    /// Never throws and never retries: each step's failure is reported in the result.
+    /// Blocks while the tools run; the caller bounds it.
+    /// `image` is the file behind the loop device: the loop is detached only while it still
+    /// belongs to it (an orderly release running meanwhile may have freed the number, and
+    /// another volume may have it now).
+    public static func abandon(_ prepared: PreparedVolume, image: String?, logger: Logger) -> AbandonedRelease {
+        let runner = ToolRunner(logger: logger)
+        var result = AbandonedRelease()
+        do throws(DeviceError) {
+            // Not mounted any more: an orderly unmount still running got there first.
+            if try MountTable.current().isMountPoint(prepared.mountPoint) {
+                try runner.check("umount", ["-l", prepared.mountPoint])
+                result.lazilyUnmounted = true
+            }
+        } catch {
+            result.problems.append("\(error)")
+        }
+        if let loop = prepared.attachedLoop {
+            guard let image, (try? LoopAttachment.attachedDevices(of: image, runner: runner))?.contains(loop) == true else {
+                result.loopDetached = true
+                return result
+            }
+            do throws(DeviceError) {
+                try runner.check("losetup", ["-d", loop])
+                result.loopDetached = true
+            } catch {
+                result.problems.append("\(error)")
+            }
+        }
+        return result
+    }
+}

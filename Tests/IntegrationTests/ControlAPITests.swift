@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The control API on a real share-manager: the unix socket, the CLI front end, the
+/// published endpoint, and taking the export offline and back.
+@Suite("control API and endpoint publishing", .serialized, .timeLimit(.minutes(5)))
+struct ControlAPITests {
+    @Test("--nfs-port 0: Ganesha's port is read back, published in endpoint.json, status and metrics, and kept across a Ganesha restart")
+    func publishedEndpoint() async throws {
+        guard realPartsAvailable("publishedEndpoint", python: true, extraTools: ["curl"]) else { return }
+        try await withImage(prefix: "sm-ctl-ep") { dir, image in
+            var sm = try ShareManagerUnderTest(volume: "vol-ep", dir: dir, image: image)
+            sm.extra = ["--nfs-port", "0"]
+            let process = try sm.start(name: "run")
+            try await stoppingAfterwards(process) {
+                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
+                let published = try Endpoint.read(sm.stateDir)
+                #expect(published.port != 0 && published.port != sm.nfsPort)
+                #expect(published.pid == (try sm.ganeshaPid()))
+                #expect(process.output.contains("NFS endpoint"))
+
+                let status = try ControlCall.json(sm, "GET", "/v1/status")
+                #expect(status["phase"] as? String == "serving")
+                #expect((status["endpoint"] as? [String: Any])?["port"] as? Int == Int(published.port))
+                let metrics = await sm.get("/metrics").body
+                #expect(metrics.contains(#"share_manager_endpoint_info{volume="vol-ep",address="127.0.0.1",port="\#(published.port)"} 1"#))
+
+                // A client reaches the volume on the published port, and nowhere else.
+                let url = "nfs://127.0.0.1:\(published.port)/vol-ep?version=4.1"
+                let written = try nfsClient(["write", url, "ep.bin", "65536"])
+                try #require(written.status == 0, "write on the published port failed: \(written.stderr)")
+
+                // An in-place restart keeps the port, so neither clients nor the Service move.
+                kill(published.pid, SIGKILL)
+                var again = published
+                let deadline = ContinuousClock.now + .seconds(30)
+                while ContinuousClock.now < deadline {
+                    if let now = try? Endpoint.read(sm.stateDir), now.pid != published.pid { again = now; break }
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+                #expect(again.pid != published.pid, "endpoint.json not rewritten after the restart:\n\(process.output)")
+                #expect(again.port == published.port)
+                try #require(await sm.waitFor("/readyz", status: 200, timeout: .seconds(30)))
+                #expect(try nfsClient(["read", url, "ep.bin"]).stdout == written.stdout)
+            }
+        }
+    }
+
+    @Test("status, clients, trim and resize through the CLI on the 0600 unix socket")
+    func cliFrontEnd() async throws {
+        guard realPartsAvailable("cliFrontEnd", python: true, extraTools: ["curl", "fstrim"]) else { return }
+        try await withImage(prefix: "sm-ctl-cli") { dir, image in
+            let sm = try ShareManagerUnderTest(volume: "vol-cli", dir: dir, image: image)
+            let process = try sm.start(name: "run")
+            try await stoppingAfterwards(process) {
+                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
+                let socket = sm.stateDir + "/control.sock"
+                let mode = try FileManager.default.attributesOfItem(atPath: socket)[.posixPermissions] as? Int
+                #expect(mode == 0o600)
+                #expect(try nfsClient(["write", sm.nfsURL, "c.bin", "4096"]).status == 0)
+
+                let status = try ControlCall.cli(["status", "--state-dir", sm.stateDir])
+                #expect(status["volume"] as? String == "vol-cli")
+                #expect((status["export"] as? [String: Any])?["active"] as? Bool == true)
+                #expect((status["ganesha"] as? [String: Any])?["running"] as? Bool == true)
+                #expect((status["device"] as? [String: Any])?["filesystem"] as? String == "ext4")
+
+                let clients = try ControlCall.cli(["clients", "--control-socket", socket])
+                let connected = (clients["connected"] as? [[String: Any]]) ?? []
+                #expect(connected.contains { ($0["address"] as? String)?.hasSuffix("127.0.0.1") == true }, "\(clients)")
+                // Records are checked in ReclaimTests, where a client holds state across a restart.
+                #expect(clients["recorded"] is [Any])
+
+                let trim = try ControlCall.cli(["trim", "--state-dir", sm.stateDir])
+                #expect((trim["trimmedBytes"] as? Int ?? 0) > 0)
+                let resize = try ControlCall.cli(["resize", "--state-dir", sm.stateDir])
+                #expect(resize["outcome"] as? String == "unchanged")
+
+                // A volume nobody serves: one line, exit 1.
+                let missing = try runCommand([Binaries.shareManager, "status", "--state-dir", dir.file("nowhere")])
+                #expect(missing.status == 1)
+                #expect(missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: sm.stateDir + "/control.sock"), "socket left behind after exit")
+        }
+    }
+
+    @Test("unexport takes the share offline (readiness says so, a restart keeps it offline); export brings the same files back")
+    func unexportAndExport() async throws {
+        guard realPartsAvailable("unexportAndExport", python: true, extraTools: ["curl"]) else { return }
+        try await withImage(prefix: "sm-ctl-unexp") { dir, image in
+            let sm = try ShareManagerUnderTest(volume: "vol-unexp", dir: dir, image: image)
+            let process = try sm.start(name: "run")
+            try await stoppingAfterwards(process) {
+                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
+                let written = try nfsClient(["write", sm.nfsURL, "u.bin", "65536"])
+                try #require(written.status == 0)
+
+                #expect(try ControlCall.json(sm, "POST", "/v1/unexport")["ok"] as? Bool == true)
+                let notReady = await sm.get("/readyz")
+                #expect(notReady.status == 503 && notReady.body.contains("offline"), "\(notReady)")
+                #expect(try nfsClient(["read", sm.nfsURL, "u.bin"]).status != 0, "the volume is still reachable while unexported")
+
+                // Ganesha's config includes the export; a restart must not bring it back behind the operator's back.
+                kill(try sm.ganeshaPid(), SIGKILL)
+                try await Task.sleep(for: .seconds(2))
+                #expect(await sm.waitFor("/healthz", status: 200, timeout: .seconds(30)))
+                let status = try ControlCall.json(sm, "GET", "/v1/status")
+                let export = status["export"] as? [String: Any]
+                #expect(export?["offline"] as? Bool == true)
+                #expect(export?["active"] as? Bool == false, "the restarted Ganesha serves the export again: \(status)")
+
+                #expect(try ControlCall.json(sm, "POST", "/v1/export")["ok"] as? Bool == true)
+                #expect(await sm.waitFor("/readyz", status: 200, timeout: .seconds(10)))
+                #expect(try nfsClient(["read", sm.nfsURL, "u.bin"]).stdout == written.stdout)
+            }
+        }
+    }
+
+    @Test("log-level changes Ganesha's component over D-Bus and share-manager's own")
+    func logLevel() async throws {
+        guard realPartsAvailable("logLevel", extraTools: ["curl", "dbus-send"]) else { return }
+        try await withImage(prefix: "sm-ctl-log") { dir, image in
+            let sm = try ShareManagerUnderTest(volume: "vol-log", dir: dir, image: image)
+            let process = try sm.start(name: "run")
+            try await stoppingAfterwards(process) {
+                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
+                let answer = try ControlCall.json(sm, "POST", "/v1/log-level",
+                                                  body: #"{"ganesha":"FULL_DEBUG","component":"COMPONENT_EXPORT","shareManager":"debug"}"#)
+                #expect(answer["ok"] as? Bool == true, "\(answer)")
+                let property = try runCommand([
+                    "dbus-send", "--bus=unix:path=\(sm.stateDir)/bus/system_bus_socket", "--print-reply",
+                    "--dest=org.ganesha.nfsd", "/org/ganesha/nfsd/admin", "org.freedesktop.DBus.Properties.Get",
+                    "string:org.ganesha.nfsd.log.component", "string:COMPONENT_EXPORT",
+                ])
+                #expect(property.stdout.contains("NIV_FULL_DEBUG"), "\(property.stdout)\(property.stderr)")
+                #expect(process.output.contains("log level changed over the control API"))
+            }
+            // Debug lines (the listeners closing at exit) appear only at the new level.
+            #expect(process.output.contains("debug share-manager"), "share-manager's own level did not change")
+        }
+    }
+
+    @Test("the TCP control port answers only with the bearer token")
+    func bearerToken() async throws {
+        guard realPartsAvailable("bearerToken", extraTools: ["curl"]) else { return }
+        try await withImage(prefix: "sm-ctl-tok") { dir, image in
+            let token = "s3cret-token-0123456789abcdef"
+            let tokenFile = dir.file("token")
+            try token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
+            chmod(tokenFile, 0o600)
+            let port = try freeTCPPort()
+            var sm = try ShareManagerUnderTest(volume: "vol-tok", dir: dir, image: image)
+            sm.extra = ["--control-port", String(port), "--control-token-file", tokenFile]
+            let process = try sm.start(name: "run")
+            try await stoppingAfterwards(process) {
+                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
+                let url = "http://127.0.0.1:\(port)/v1/status"
+                #expect(try ControlCall.status(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", url]) == "401")
+                #expect(try ControlCall.status(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(token)x", url]) == "401")
+                #expect(try ControlCall.status(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(token)", url]) == "200")
+            }
+        }
+    }
+}
