@@ -24,7 +24,7 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "installing: ${missing[*]}"
     apt-get update -qq
-    # Recommends would pull in a GUI stack through python3-nfs-ganesha; we need none of them.
+    # Recommends add nothing the tests or share-manager use (openssl, krb5-locales, ...).
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # The Debian package starts nothing here (no systemd), but make sure no stray Ganesha or
@@ -39,4 +39,17 @@ fi
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import nfs_rs' 2>/dev/null; then
     /usr/bin/python3 -m venv .venv
     .venv/bin/pip install --quiet --disable-pip-version-check 'nfs-rs==0.8.7'
+fi
+
+# The manifest checks (Tests/IntegrationTests/ManifestTests.swift): kubernetes-validate
+# carries Kubernetes' JSON schemas in its wheel, so validating needs no network; yamllint
+# catches duplicate keys, which YAML parsers silently merge. PyYAML comes with them.
+manifest_tools=('kubernetes-validate==1.37.0' 'yamllint==1.38.0')
+if ! .venv/bin/python - "${manifest_tools[@]}" 2>/dev/null <<'PY'
+import sys
+from importlib.metadata import version
+sys.exit(any(version(name) != wanted for name, wanted in (pin.split("==") for pin in sys.argv[1:])))
+PY
+then
+    .venv/bin/pip install --quiet --disable-pip-version-check "${manifest_tools[@]}"
 fi

@@ -45,7 +45,7 @@ struct DBusSignalTests {
             for _ in 0..<20 { _ = try await connection.callBus("GetId") }
             // Starved calls would sit until their timeouts; the bound is loose on purpose,
             // because the whole suite shares two cores (speed is bench/'s business).
-            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(ContinuousClock.now - started < .seconds(20))
             _ = signals
         }
     }
@@ -74,8 +74,10 @@ struct DBusSignalTests {
             try await Task.sleep(for: .milliseconds(200))
             await bus.kill()
             let result = await received
+            // Finished inside the 10 s window means the end came from the bus, not the window;
+            // the bound only has to tell the two apart on a loaded machine.
             #expect(result.finished)
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(9))
         }
     }
 

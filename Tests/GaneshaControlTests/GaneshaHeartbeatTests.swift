@@ -29,7 +29,7 @@ struct GaneshaHeartbeatTests {
                 #expect(gap > .milliseconds(200) && gap < .milliseconds(2_500), "gap \(gap)")
             }
             #expect(monitor.beatCount >= 3)
-            #expect(monitor.isBeating(within: .seconds(2)))
+            #expect(monitor.isBeating(within: .seconds(3)))
             running.cancel()
             // Cancelled, run() returns rather than reporting a lost bus.
             try await running.value
@@ -95,7 +95,8 @@ struct GaneshaHeartbeatTests {
 
             let result = await collected
             #expect(result.finished, "the heartbeat stream did not end with the bus")
-            #expect(ContinuousClock.now - killedAt < .seconds(3))
+            // Inside the 10 s window, with room for the whole suite sharing two cores.
+            #expect(ContinuousClock.now - killedAt < .seconds(8))
             let callError = await #expect(throws: GaneshaError.self) { try await client.showExports() }
             guard case .disconnected = callError else {
                 Issue.record("expected .disconnected, got \(String(describing: callError))")
