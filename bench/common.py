@@ -6,8 +6,32 @@ import sys
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-RELEASE_BINARY = os.path.join(HERE, "..", ".build", "release", "share-manager")
+# SHARE_MANAGER_BINARY lets bench/run-all.sh point every script at one build (e.g. a
+# release build in its own scratch path) without a --binary on each.
+RELEASE_BINARY = os.environ.get("SHARE_MANAGER_BINARY") or os.path.join(HERE, "..", ".build", "release", "share-manager")
+VENV_PYTHON = os.path.join(HERE, "..", ".venv", "bin", "python3")
+TEMPLATES = os.path.join(HERE, "..", "ganesha-templates")
 CLIENT = os.path.join(HERE, "..", "Tests", "IntegrationTests", "Tools", "nfs41_client.py")
+
+
+def use_venv():
+    """nfs_rs lives in the repository's .venv; re-run this script with that interpreter
+    when the one we run under lacks it."""
+    try:
+        import nfs_rs  # noqa: F401
+    except ImportError:
+        # The venv's python is a symlink to the system one; sys.prefix tells them apart.
+        in_venv = os.path.realpath(sys.prefix) == os.path.realpath(os.path.join(HERE, "..", ".venv"))
+        if in_venv or not os.access(VENV_PYTHON, os.X_OK):
+            raise SystemExit("nfs_rs is not importable; create .venv (scripts/install-deps.sh)")
+        os.execv(VENV_PYTHON, [VENV_PYTHON] + sys.argv)
+
+
+def drop_caches():
+    """So that a read after it comes from the device, not the page cache."""
+    os.sync()
+    with open("/proc/sys/vm/drop_caches", "w") as f:
+        f.write("3\n")
 
 
 def free_port() -> int:
