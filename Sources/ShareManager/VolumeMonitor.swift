@@ -18,7 +18,10 @@ struct VolumeMonitor: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { await every(Self.healthInterval) { await checkHealth() } }
             if !readOnlyShare {
-                group.addTask { await every(Self.growInterval) { await growIfNeeded() } }
+                group.addTask {
+                    var settled: Int64?
+                    await every(Self.growInterval) { settled = await growIfNeeded(settled: settled) }
+                }
             }
             if trimInterval > 0 {
                 group.addTask { await every(.seconds(trimInterval), startNow: false) { await trim() } }
@@ -47,13 +50,22 @@ struct VolumeMonitor: Sendable {
 
     private var operations: VolumeOperations { VolumeOperations(volume: volume, state: state, logger: logger) }
 
-    private func growIfNeeded() async {
+    /// `settled` is the device size at which the filesystem was last found to fill it: while
+    /// the device keeps that size, the poll runs no filesystem tool (dumpe2fs, xfs_info).
+    /// Returns the new settled size, nil while there is something left to do.
+    private func growIfNeeded(settled: Int64?) async -> Int64? {
+        let grower = FilesystemGrower(logger: logger)
+        let deviceNow = try? await withTaskExecutorPreference(Lifecycle.deviceExecutor) { () async throws(DeviceError) in
+            try await grower.deviceSize(of: volume)
+        }
+        if let deviceNow, deviceNow == settled { return settled }
         do throws(VolumeOperations.Failure) {
             switch try await operations.grow() {
             case .unchanged:
-                break
+                return deviceNow
             case .grown(let from, let to):
                 logger.notice("filesystem grown online", metadata: ["from": "\(from)", "to": "\(to)"])
+                return deviceNow
             case .deviceShrank(let device, let filesystem):
                 await state.noteGrowProblem("the device (\(device) bytes) is smaller than its filesystem (\(filesystem) bytes): shrinking is not supported")
             case .onlineGrowFailed(let reason):
@@ -63,6 +75,7 @@ struct VolumeMonitor: Sendable {
             // Busy: an operator's grow or trim is running; the next poll looks again.
             if case .device(let error) = error { await state.noteGrowProblem("size check failed: \(error)") }
         }
+        return nil
     }
 
     private func trim() async {

@@ -21,9 +21,13 @@ public struct DeviceProbe: Sendable {
 
     /// The content, and the filesystem label blkid reports (nil when there is none).
     func inspect(_ device: String) async throws(DeviceError) -> (content: DeviceContent, label: String?) {
-        let blkid = try runner.run("blkid", ["-p", "-o", "export", device])
-        let signatures = try runner.check("wipefs", ["--no-act", "--noheadings", "--output", "TYPE", device])
-            .stdout.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        let (blkid, wipefs) = try runner.runBoth(
+            ("blkid", ["-p", "-o", "export", device]), ("wipefs", ["--no-act", "--noheadings", "--output", "TYPE", device])
+        )
+        guard wipefs.status == 0 else {
+            throw .toolFailed(command: "wipefs --no-act --noheadings --output TYPE \(device)", status: wipefs.status, detail: wipefs.summary)
+        }
+        let signatures = wipefs.stdout.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
         let listed = Array(Set(signatures)).sorted().joined(separator: ", ")
         switch blkid.status {

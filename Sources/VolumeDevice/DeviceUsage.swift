@@ -20,7 +20,7 @@ struct DeviceUsage: Sendable {
         if let backing = try? SystemCall.readFile(identity.sysfsPath + "/loop/backing_file") {
             let image = backing.trimmingCharacters(in: .newlines)
             if FileManager.default.fileExists(atPath: image) {
-                let others = try LoopAttachment.attachedDevices(of: image, runner: runner).filter {
+                let others = try LoopAttachment.attachedDevices(of: image).filter {
                     (try? FileIdentity.of($0))?.rdev != identity.rdev
                 }
                 guard others.isEmpty else {

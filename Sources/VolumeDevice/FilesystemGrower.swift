@@ -25,7 +25,7 @@ public struct FilesystemGrower: Sendable {
     /// The device's size now. A loop device keeps the size its image had when attached until
     /// `losetup -c` asks it to look again.
     public func deviceSize(of volume: PreparedVolume) async throws(DeviceError) -> Int64 {
-        if let loop = volume.attachedLoop { try runner.check("losetup", ["-c", loop]) }
+        if let loop = volume.attachedLoop { try LoopIoctl.refreshCapacity(of: loop) }
         return try SystemCall.size(of: volume.devicePath)
     }
 

@@ -12,13 +12,13 @@ public struct LoopAttachment: Sendable, Equatable {
     /// two loop devices on one image can both be mounted and corrupt it.
     public static func attach(image: String, logger: Logger) async throws(DeviceError) -> LoopAttachment {
         let runner = ToolRunner(logger: logger)
-        let before = try attachedDevices(of: image, runner: runner)
+        let before = try attachedDevices(of: image)
         guard before.isEmpty else { throw .imageAlreadyAttached(image: image, loopDevices: before) }
         let device = try runner.check("losetup", ["--find", "--show", image]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let attachment = LoopAttachment(device: device, image: image)
         // Someone may have attached it between our look and losetup.
-        let after = try attachedDevices(of: image, runner: runner)
+        let after = try attachedDevices(of: image)
         guard after == [device] else {
             try? await attachment.detach(logger: logger)
             throw .imageAlreadyAttached(image: image, loopDevices: after.filter { $0 != device })
@@ -33,21 +33,19 @@ public struct LoopAttachment: Sendable, Equatable {
         logger.info("detached loop device", metadata: ["device": "\(device)", "image": "\(image)"])
     }
 
-    /// Every loop device backed by the file at `image`, found two ways: losetup's own answer
-    /// (which matches by inode) and sysfs (which still answers when losetup cannot ask).
-    public static func attachedDevices(of image: String, logger: Logger) throws(DeviceError) -> [String] {
-        try attachedDevices(of: image, runner: ToolRunner(logger: logger))
-    }
-
-    static func attachedDevices(of image: String, runner: ToolRunner) throws(DeviceError) -> [String] {
+    /// Every loop device backed by the file at `image`, found two ways: the kernel's own
+    /// answer per loop device (which matches by inode, as `losetup -j` does) and sysfs's path
+    /// (which still answers when a loop device's node is missing from /dev).
+    public static func attachedDevices(of image: String) throws(DeviceError) -> [String] {
         guard let target = try FileIdentity.of(image) else { throw .deviceMissing(image) }
         var found = Set<String>()
-        let listing = try runner.check("losetup", ["-j", image]).stdout
-        for line in listing.split(whereSeparator: \.isNewline) {
-            if let name = line.split(separator: ":").first { found.insert(String(name)) }
-        }
         for loop in SystemCall.folderEntries("/sys/block") ?? [] where loop.hasPrefix("loop") {
+            // Only bound loop devices have the folder; the others are not worth an open.
             guard let backing = try? SystemCall.readFile("/sys/block/\(loop)/loop/backing_file") else { continue }
+            if let bound = LoopIoctl.backing(of: "/dev/" + loop), bound.device == target.device, bound.inode == target.inode {
+                found.insert("/dev/" + loop)
+                continue
+            }
             let path = backing.trimmingCharacters(in: .newlines)
             if let identity = try? FileIdentity.of(path), identity.device == target.device, identity.inode == target.inode {
                 found.insert("/dev/" + loop)

@@ -64,6 +64,23 @@ struct ToolRunner: Sendable {
         return result
     }
 
+    /// Runs two read-only tools at once, the second on another thread: the start path waits
+    /// for both anyway, and each mostly waits on its own exec and reads.
+    func runBoth(
+        _ first: (tool: String, arguments: [String]), _ second: (tool: String, arguments: [String])
+    ) throws(DeviceError) -> (ToolResult, ToolResult) {
+        let secondResult = Mutex<Result<ToolResult, DeviceError>?>(nil)
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            let result = Result { () throws(DeviceError) in try run(second.tool, second.arguments) }
+            secondResult.withLock { $0 = result }
+        }
+        let firstResult = Result { () throws(DeviceError) in try run(first.tool, first.arguments) }
+        group.wait()
+        let other = secondResult.withLock { $0 } ?? .failure(.toolFailed(command: second.tool, status: -1, detail: "did not run"))
+        return (try firstResult.get(), try other.get())
+    }
+
     /// Runs `tool` and throws unless its exit status is one of `accepted`.
     @discardableResult
     func check(_ tool: String, _ arguments: [String], accepted: Set<Int32> = [0]) throws(DeviceError) -> ToolResult {

@@ -35,7 +35,7 @@ extension VolumePreparer {
             result.problems.append("\(error)")
         }
         if let loop = prepared.attachedLoop {
-            guard let image, (try? LoopAttachment.attachedDevices(of: image, runner: runner))?.contains(loop) == true else {
+            guard let image, (try? LoopAttachment.attachedDevices(of: image))?.contains(loop) == true else {
                 result.loopDetached = true
                 return result
             }

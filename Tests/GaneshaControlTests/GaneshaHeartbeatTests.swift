@@ -40,7 +40,9 @@ struct GaneshaHeartbeatTests {
         guard ganeshaTestCanRun("SIGSTOP") else { return }
         try await withGanesha(callTimeout: .seconds(1)) { ganesha, client in
             let beats = try await client.heartbeats()
-            async let collected = collect(beats, for: .seconds(9))
+            // Long enough for the worst case of the steps below (2.5 s, up to 2 s settling, a call
+            // bounded near 2.4 s, 2.5 s stopped) plus several beats after SIGCONT.
+            async let collected = collect(beats, for: .seconds(15))
             try await Task.sleep(for: .milliseconds(2_500))
 
             ganesha.process.signal(SIGSTOP)
