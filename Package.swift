@@ -12,7 +12,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // C libraries stay behind thin wrappers in their own targets.
@@ -32,10 +31,12 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
         .target(name: "CSpawn"),
+        // Threads, C strings and stderr without Foundation proper (ICU is most of its size).
+        .target(name: "LinuxSupport"),
 
         .target(
             name: "DBusKit",
-            dependencies: ["CDBus"]
+            dependencies: ["CDBus", "LinuxSupport"]
         ),
         .target(
             name: "GaneshaControl",
@@ -50,16 +51,15 @@ let package = Package(
             dependencies: ["CSystemd"]
         ),
         .target(
-            name: "GaneshaConfig",
-            dependencies: [.product(name: "Mustache", package: "swift-mustache")]
+            name: "GaneshaConfig"
         ),
         .target(
             name: "VolumeDevice",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: ["CSpawn", "LinuxSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "Supervision",
-            dependencies: ["CSpawn", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CSpawn", "LinuxSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "HTTPEndpoints",
@@ -74,7 +74,7 @@ let package = Package(
             name: "ShareManager",
             dependencies: [
                 "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "Supervision", "HTTPEndpoints",
-                "IDMapping", "SystemdNotify",
+                "IDMapping", "SystemdNotify", "LinuxSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "ShareManagerTests", dependencies: [
             "ShareManager", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .testTarget(name: "SupervisionTests", dependencies: ["Supervision", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "LinuxSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"], exclude: ["Tools"]),
     ]
 )

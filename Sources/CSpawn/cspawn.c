@@ -64,3 +64,5 @@ pid_t cspawn_spawn(const char *path, char *const argv[], char *const envp[], int
     }
     return pid;
 }
+
+int cspawn_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC); }

@@ -1,5 +1,6 @@
 internal import CDBus
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The libdbus connection pointer and the blocking operations on it.
 ///

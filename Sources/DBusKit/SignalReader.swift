@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import LinuxSupport
 import Synchronization
 
 /// One dedicated connection read by a thread of its own, feeding matching signals to a stream.
@@ -25,14 +27,12 @@ final class SignalReader: Sendable {
         let reader = SignalReader()
         sink.onTermination = { _ in reader.stopRequested.store(true, ordering: .relaxed) }
         let subscribed = await withCheckedContinuation { (ready: CheckedContinuation<Result<Void, DBusError>, Never>) in
-            let thread = Thread {
+            DetachedThread.start(name: "sm-dbus-signals") {
                 reader.run(address: address, rule: rule, timeout: timeout, ready: ready) { signal in
                     if let element = transform(signal) { sink.yield(element) }
                 }
                 sink.finish()
             }
-            thread.name = "share-manager.dbus-signals"
-            thread.start()
         }
         try subscribed.get()
         return stream

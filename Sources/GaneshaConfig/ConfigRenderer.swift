@@ -13,6 +13,6 @@ extension TemplateSet {
 
     /// The private system bus for one Ganesha; its socket lives in `runDirectory`.
     public func renderBusConfig(runDirectory: SafePath) -> String {
-        render(.bus, ["runDirectory": runDirectory.value])
+        render(.bus, ["runDirectory": .text(runDirectory.value)])
     }
 }

@@ -53,27 +53,27 @@ public struct GaneshaSettings: Sendable, Equatable {
 
     /// What the templates see. Only validated values go in; nothing here is free text.
     /// Booleans open the template's optional sections.
-    var templateContext: [String: Any] {
-        var context: [String: Any] = [
-            "volume": volume.value,
-            "nfsAddress": nfsAddress.value,
-            "nfsPort": String(nfsPort),
-            "gracePeriod": String(gracePeriod),
-            "leaseLifetime": String(leaseLifetime),
-            "exportPath": exportPath.value,
-            "recoveryRoot": recoveryRoot.value,
-            "exportID": String(Self.exportID),
-            "filesystemID": FilesystemID.forVolume(volume),
-            "accessType": accessType.rawValue,
-            "numericOwners": numericOwners,
-            "enableNFSv40": enableNFSv40,
-            "squash": squash.configValue,
+    var templateContext: [String: TemplateValue] {
+        var context: [String: TemplateValue] = [
+            "volume": .text(volume.value),
+            "nfsAddress": .text(nfsAddress.value),
+            "nfsPort": .text(String(nfsPort)),
+            "gracePeriod": .text(String(gracePeriod)),
+            "leaseLifetime": .text(String(leaseLifetime)),
+            "exportPath": .text(exportPath.value),
+            "recoveryRoot": .text(recoveryRoot.value),
+            "exportID": .text(String(Self.exportID)),
+            "filesystemID": .text(FilesystemID.forVolume(volume)),
+            "accessType": .text(accessType.rawValue),
+            "numericOwners": .flag(numericOwners),
+            "enableNFSv40": .flag(enableNFSv40),
+            "squash": .text(squash.configValue),
         ]
-        if let idmapConfig { context["idmapConfig"] = idmapConfig.value }
-        if let exportConfig { context["exportConfig"] = exportConfig.value }
-        if let allowedClients { context["allowedClients"] = allowedClients.description }
-        if let anonymousUID { context["anonymousUID"] = anonymousUID.description }
-        if let anonymousGID { context["anonymousGID"] = anonymousGID.description }
+        if let idmapConfig { context["idmapConfig"] = .text(idmapConfig.value) }
+        if let exportConfig { context["exportConfig"] = .text(exportConfig.value) }
+        if let allowedClients { context["allowedClients"] = .text(allowedClients.description) }
+        if let anonymousUID { context["anonymousUID"] = .text(anonymousUID.description) }
+        if let anonymousGID { context["anonymousGID"] = .text(anonymousGID.description) }
         return context
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
-import Mustache
+import FoundationEssentials
+import Glibc
 
 /// The templates in `ganesha-templates/`, loaded once at start.
 ///
@@ -14,30 +14,31 @@ public struct TemplateSet: Sendable {
     }
 
     public let directory: String
-    let templates: [Name: MustacheTemplate]
+    let templates: [Name: Template]
 
     public init(directory: String) throws(TemplateError) {
-        var loaded: [Name: MustacheTemplate] = [:]
+        var loaded: [Name: Template] = [:]
         for name in Name.allCases {
             let path = directory + "/" + name.rawValue
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw TemplateError.unreadable(path: path)
             }
-            // Without this pragma swift-mustache HTML-escapes values (&amp;, &#39;).
+            // The pragma tells any Mustache tool an operator uses on these files that values
+            // go in unescaped, as share-manager renders them; without it they would see &amp;.
             guard text.hasPrefix("{{% CONTENT_TYPE: TEXT}}") else {
                 throw TemplateError.notPlainText(path: path)
             }
             do {
-                loaded[name] = try MustacheTemplate(string: text)
+                loaded[name] = try Template(parsing: text)
             } catch {
-                throw TemplateError.invalid(path: path, reason: String(describing: error))
+                throw TemplateError.invalid(path: path, reason: error.description)
             }
         }
         self.directory = directory
         templates = loaded
     }
 
-    func render(_ name: Name, _ context: [String: Any]) -> String {
+    func render(_ name: Name, _ context: [String: TemplateValue]) -> String {
         templates[name]?.render(context) ?? ""
     }
 
@@ -78,7 +79,7 @@ public enum TemplateError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .unreadable(let path): "cannot read template \(path); check the --templates-dir folder"
-        case .notPlainText(let path): "template \(path) must start with {{% CONTENT_TYPE: TEXT}} or values would be HTML-escaped"
+        case .notPlainText(let path): "template \(path) must start with {{% CONTENT_TYPE: TEXT}}: values go in unescaped, and the pragma says so to any Mustache tool"
         case .invalid(let path, let reason): "template \(path) does not parse: \(reason)"
         case .notFound(let searched): "ganesha-templates not found (looked in \(searched), …); pass --templates-dir"
         }

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import LinuxSupport
 
 /// Blocking work that must not hold up an exit: it gets a thread of its own (the device
 /// executor may itself be stuck in the step we are working around), and the caller waits
@@ -8,7 +10,7 @@ enum BoundedBlocking {
     /// `limit` (it then runs on, unobserved).
     static func run<T: Sendable>(within limit: Duration, _ work: @escaping @Sendable () -> T) async -> T? {
         let (results, report) = AsyncStream.makeStream(of: T?.self)
-        Thread { report.yield(work()) }.start()
+        DetachedThread.start(name: "sm-bounded") { report.yield(work()) }
         let timer = Task {
             try? await Task.sleep(for: limit)
             if !Task.isCancelled { report.yield(nil) }

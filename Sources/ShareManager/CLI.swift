@@ -1,5 +1,7 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
+import LinuxSupport
 import GaneshaConfig
 
 /// `share-manager`: the command tree. `@main` only calls `ShareManagerCLI.main`.
@@ -98,9 +100,9 @@ public enum ShareManagerCLI {
     }
 
     static func fail(_ message: String, code: Int32) -> Int32 {
-        let line = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        let line = message.split(whereSeparator: \.isNewline).map { $0.trimmed }
             .filter { !$0.isEmpty }.joined(separator: " ")
-        FileHandle.standardError.write(Data("share-manager: error: \(printable(line))\n".utf8))
+        writeToStandardError("share-manager: error: \(printable(line))\n")
         return code
     }
 

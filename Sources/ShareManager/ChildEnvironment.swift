@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The environment our children get: ours, minus systemd's notification variables, which
 /// belong to share-manager alone (a child could otherwise report READY or feed the watchdog).

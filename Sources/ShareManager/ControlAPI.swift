@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import HTTPEndpoints
 import Logging
 import NIOHTTP1
@@ -112,14 +113,15 @@ enum ControlJSON {
     static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8], allowedKeys: Set<String>) throws -> T {
         guard !body.isEmpty else { throw Invalid(description: "the request needs a JSON object body") }
         guard String(validating: body, as: UTF8.self) != nil else { throw Invalid(description: "the body is not UTF-8") }
-        let object: Any
+        let keys: [String]
         do {
-            object = try JSONSerialization.jsonObject(with: Data(body))
+            keys = try JSONDecoder().decode(ObjectKeys.self, from: Data(body)).keys
+        } catch DecodingError.typeMismatch {
+            throw Invalid(description: "the body must be a JSON object")
         } catch {
             throw Invalid(description: "the body is not valid JSON")
         }
-        guard let dictionary = object as? [String: Any] else { throw Invalid(description: "the body must be a JSON object") }
-        if let unknown = dictionary.keys.sorted().first(where: { !allowedKeys.contains($0) }) {
+        if let unknown = keys.sorted().first(where: { !allowedKeys.contains($0) }) {
             let shown = unknown.count > 40 ? String(unknown.prefix(40)) + "…" : unknown
             throw Invalid(description: "unknown field \(shown.debugDescription); allowed: \(allowedKeys.sorted().joined(separator: ", "))")
         }
@@ -128,5 +130,22 @@ enum ControlJSON {
         } catch {
             throw Invalid(description: "a field has the wrong type (strings expected)")
         }
+    }
+}
+
+/// The keys of a JSON object, whatever their values; decoding anything but an object fails
+/// with a type mismatch.
+private struct ObjectKeys: Decodable {
+    struct Key: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    let keys: [String]
+
+    init(from decoder: any Decoder) throws {
+        keys = try decoder.container(keyedBy: Key.self).allKeys.map(\.stringValue)
     }
 }

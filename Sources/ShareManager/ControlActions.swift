@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import GaneshaConfig
 import GaneshaControl
 import Glibc
@@ -118,7 +119,7 @@ struct ControlActions: Sendable {
         let old = names("v4old")
         let current = names("v4recov")
         return old.union(current).sorted().map { record in
-            let address = record.range(of: "-(").map { String(record[..<$0.lowerBound]) } ?? record
+            let address = record.firstRange(of: "-(").map { String(record[..<$0.lowerBound]) } ?? record
             return .init(
                 record: record, address: address, previousInstance: old.contains(record),
                 current: current.contains(record), reclaimed: old.contains(record) && current.contains(record)

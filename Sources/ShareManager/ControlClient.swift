@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Glibc
 
 /// The CLI's side of the control API: one HTTP/1.1 request over the unix socket. Plain
@@ -64,7 +65,7 @@ struct ControlClient {
     /// Status line and body; the server always sends Content-Length and closes.
     static func parse(_ response: [UInt8]) throws(Failure) -> (status: Int, body: String) {
         let text = String(decoding: response, as: UTF8.self)
-        guard let split = text.range(of: "\r\n\r\n") else { throw Failure(description: "the answer was not HTTP") }
+        guard let split = text.firstRange(of: "\r\n\r\n") else { throw Failure(description: "the answer was not HTTP") }
         let statusLine = text[..<split.lowerBound].prefix { $0 != "\r" }
         let parts = statusLine.split(separator: " ")
         guard parts.count >= 2, let status = Int(parts[1]) else { throw Failure(description: "the answer was not HTTP") }

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import GaneshaConfig
 
 /// Finds a running share-manager's control socket: the flag, else the volume's state dir.

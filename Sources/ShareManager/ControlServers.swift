@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import LinuxSupport
 import HTTPEndpoints
 import Logging
 
@@ -7,7 +9,7 @@ enum ControlServers {
     static func bind(options: ResolvedOptions, state: RuntimeState, logger: Logger) async throws -> [HTTPServer] {
         let actions = ControlActions(options: options, state: state, logger: logger)
         let socket = options.control.socket.value
-        let folder = (socket as NSString).deletingLastPathComponent
+        let folder = parentFolder(of: socket)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var servers = [
             try await HTTPServer.bind(unixSocket: socket, logger: logger, handler: ControlAPI(actions: actions, token: nil, logger: logger).handle)

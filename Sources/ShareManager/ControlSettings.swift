@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import GaneshaConfig
 
 /// Where the control API listens. The unix socket is always there (its mode is the

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 import Synchronization
 
@@ -39,7 +40,7 @@ final class GraceTracker: Sendable {
 
     /// Fed every line Ganesha prints.
     func observe(_ line: String) {
-        if let range = line.range(of: "NFS Server Now IN GRACE, duration ") {
+        if let range = line.firstRange(of: "NFS Server Now IN GRACE, duration ") {
             let seconds = Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
             snapshot.withLock {
                 $0.active = true
@@ -63,7 +64,7 @@ final class GraceTracker: Sendable {
             }
             let lasted = ended.started.map { ContinuousClock.now - $0 } ?? .zero
             logger.notice("grace period ended", metadata: [
-                "after": "\(lasted.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))",
+                "after": "\(Self.seconds(lasted))",
                 "reclaimed": "\(ended.reclaimedClients)", "recorded": "\(ended.recordedClients)",
                 "configured": "\(ended.duration.components.seconds) s",
                 "notReclaimed": "\(ended.pending.joined(separator: ", "))",
@@ -83,11 +84,17 @@ final class GraceTracker: Sendable {
 
     /// `check grace:reclaim complete(N) clid count(M)`.
     static func reclaimCounts(in line: String) -> (reclaimed: Int, recorded: Int)? {
-        guard let complete = line.range(of: "reclaim complete("),
-              let count = line.range(of: "clid count(", range: complete.upperBound..<line.endIndex) else { return nil }
+        guard let complete = line.firstRange(of: "reclaim complete("),
+              let count = line[complete.upperBound...].firstRange(of: "clid count(") else { return nil }
         let reclaimed = Int(line[complete.upperBound...].prefix { $0.isNumber })
         let recorded = Int(line[count.upperBound...].prefix { $0.isNumber })
         guard let reclaimed, let recorded else { return nil }
         return (reclaimed, recorded)
+    }
+
+    /// "12.3 s": one decimal, without a locale (Foundation's unit formatting needs ICU).
+    static func seconds(_ duration: Duration) -> String {
+        let tenths = (duration / .milliseconds(100)).rounded()
+        return "\(Int(tenths) / 10).\(Int(tenths) % 10) s"
     }
 }

@@ -1,5 +1,6 @@
 import DBusKit
-import Foundation
+import FoundationEssentials
+import Glibc
 import GaneshaConfig
 import GaneshaControl
 import Logging

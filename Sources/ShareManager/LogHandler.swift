@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import LinuxSupport
 import Logging
 import Synchronization
 
@@ -33,14 +35,15 @@ public struct ShareLogHandler: LogHandler {
         if json {
             var object: [String: String] = ["time": time, "level": "\(event.level)", "logger": label, "message": "\(event.message)"]
             merged.forEach { object[$0.key] = "\($0.value)" }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-            line = String(decoding: data, as: UTF8.self)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            line = (try? encoder.encode(object)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         } else {
             let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.escaped("\($0.value)"))" }.joined(separator: " ")
             let message = Self.escaped("\(event.message)")
             line = "\(time) \(event.level) \(label): \(message)" + (fields.isEmpty ? "" : " [\(fields)]")
         }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        writeToStandardError(line + "\n")
     }
 
     /// Control characters (newlines, carriage returns, terminal escapes) from values that

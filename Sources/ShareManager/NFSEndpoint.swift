@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Glibc
 
 /// The address and port Ganesha really listens on. With `--nfs-port 0` Ganesha picks the

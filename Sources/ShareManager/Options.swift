@@ -113,6 +113,6 @@ public enum OptionNames {
 
     /// `mount-point` → `SHARE_MANAGER_MOUNT_POINT`.
     public static func environmentVariable(for flag: String) -> String {
-        "SHARE_MANAGER_" + flag.uppercased().replacingOccurrences(of: "-", with: "_")
+        "SHARE_MANAGER_" + String(flag.uppercased().map { $0 == "-" ? "_" : $0 })
     }
 }

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import LinuxSupport
 import Logging
 
 /// Ganesha's `fs` recovery backend directory: `v4recov/node0/` holds one directory per
@@ -11,7 +13,7 @@ struct RecoveryStore: Sendable {
     let root: String
     let logger: Logger
 
-    var quarantine: String { (root as NSString).deletingLastPathComponent + "/recovery-quarantine" }
+    var quarantine: String { parentFolder(of: root) + "/recovery-quarantine" }
 
     struct Report: Sendable, Equatable {
         var records = 0
@@ -67,7 +69,7 @@ struct RecoveryStore: Sendable {
         // Ganesha logs a name it cannot parse as it is: a newline would forge a line of its
         // log, which the grace tracker reads ("NFS Server Now NOT IN GRACE").
         if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) { return "name holds control characters" }
-        guard name.range(of: #"^[^()]+-\([0-9]+:"#, options: .regularExpression) != nil else {
+        guard name.prefixMatch(of: #/[^()]+-\([0-9]+:/#) != nil else {
             return "name is not <address>-(<length>:<owner>)"
         }
         return nil

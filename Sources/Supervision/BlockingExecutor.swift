@@ -1,4 +1,7 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
+import LinuxSupport
 import Synchronization
 
 /// A task executor with one thread of its own, for work that blocks (mkfs, fsck, mount and
@@ -12,15 +15,13 @@ public final class BlockingExecutor: TaskExecutor, Sendable {
     private let wakeup = DispatchSemaphore(value: 0)
 
     public init(name: String) {
-        let thread = Thread { [self] in
-            nameCurrentThread(name)
+        DetachedThread.start(name: name) { [self] in
             while true {
                 wakeup.wait()
                 guard let job = jobs.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { continue }
                 job.runSynchronously(on: asUnownedTaskExecutor())
             }
         }
-        thread.start()
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Bounded waits for a child to become usable.
 public enum Readiness {

@@ -1,5 +1,8 @@
 import CSpawn
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
+import LinuxSupport
 import Synchronization
 
 /// Forks every child from one thread that lives as long as share-manager.
@@ -20,15 +23,13 @@ public final class Spawner: Sendable {
 
     private init() {
         // The spawner is a process-wide singleton, so the thread may hold it strongly.
-        let thread = Thread { [self] in
-            nameCurrentThread("sm-spawner")
+        DetachedThread.start(name: "sm-spawner") { [self] in
             while true {
                 wakeup.wait()
                 let next = queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
                 next?.work()
             }
         }
-        thread.start()
     }
 
     /// Runs `body` on the spawner thread and returns its result.
@@ -65,12 +66,4 @@ public struct SpawnError: Error, CustomStringConvertible, Sendable {
     public let executable: String
     public let reason: String
     public var description: String { "cannot start \(executable): \(reason); is its package installed?" }
-}
-
-/// A NULL-terminated C array of C strings, alive for the duration of `body`.
-private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { pointers.forEach { free($0) } }
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

@@ -1,4 +1,7 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
+import LinuxSupport
 import Logging
 import Synchronization
 
@@ -67,14 +70,15 @@ public final class SupervisedProcess: Sendable {
     /// read blocks.
     private func forwardOutput(from fd: Int32, logger: Logger, onLine: (@Sendable (String) -> Void)?) {
         let name = self.name
-        let thread = Thread {
-            nameCurrentThread("sm-out-\(name)")
-            let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
-            var pending = Data()
+        DetachedThread.start(name: "sm-out-\(name)") {
+            defer { close(fd) }
+            var pending: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 16384)
             while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                pending.append(chunk)
+                let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                pending.append(contentsOf: chunk[..<count])
                 while let newline = pending.firstIndex(of: 0x0A) {
                     let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
                     pending.removeSubrange(pending.startIndex...newline)
@@ -88,13 +92,11 @@ public final class SupervisedProcess: Sendable {
                 logger.info("\(String(decoding: pending, as: UTF8.self))", metadata: ["child": "\(name)"])
             }
         }
-        thread.start()
     }
 
     private func reapInBackground() {
         let pid = self.pid
-        let thread = Thread { [self] in
-            nameCurrentThread("sm-reap-\(name)")
+        DetachedThread.start(name: "sm-reap-\(name)") { [self] in
             var raw: Int32 = 0
             while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
             // WIFEXITED / WTERMSIG by hand: the C macros do not import into Swift.
@@ -111,7 +113,6 @@ public final class SupervisedProcess: Sendable {
             waiters.forEach { $0.resume(returning: status) }
             observers.forEach { $0(status) }
         }
-        thread.start()
     }
 
     /// nil while the child runs.

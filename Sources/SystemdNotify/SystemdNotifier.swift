@@ -1,5 +1,6 @@
 internal import CSystemd
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Tells systemd how the service is doing (`sd_notify(3)`): ready, status text, stopping,
 /// watchdog pings. Does nothing when the service was not started with `Type=notify`.

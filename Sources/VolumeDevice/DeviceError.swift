@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Why share-manager did not prepare a device. Each description is one line that says what
 /// was found and what the operator can do about it; a refusal has left the device untouched.

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import LinuxSupport
 import Logging
 
 /// Finds out what a device holds without writing to it.
@@ -27,7 +29,7 @@ public struct DeviceProbe: Sendable {
         guard wipefs.status == 0 else {
             throw .toolFailed(command: "wipefs --no-act --noheadings --output TYPE \(device)", status: wipefs.status, detail: wipefs.summary)
         }
-        let signatures = wipefs.stdout.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        let signatures = wipefs.stdout.split(whereSeparator: \.isNewline).map { $0.trimmed }
             .filter { !$0.isEmpty }
         let listed = Array(Set(signatures)).sorted().joined(separator: ", ")
         switch blkid.status {

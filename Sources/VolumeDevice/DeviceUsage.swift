@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import LinuxSupport
 import Logging
 
 /// The checks that a block device is used by nobody else before share-manager touches it.
@@ -18,7 +20,7 @@ struct DeviceUsage: Sendable {
         guard holders.isEmpty else { throw .deviceHasHolders(device: device, holders: holders) }
 
         if let backing = try? SystemCall.readFile(identity.sysfsPath + "/loop/backing_file") {
-            let image = backing.trimmingCharacters(in: .newlines)
+            let image = backing.trimmingLineBreaks
             if FileManager.default.fileExists(atPath: image) {
                 let others = try LoopAttachment.attachedDevices(of: image).filter {
                     (try? FileIdentity.of($0))?.rdev != identity.rdev
@@ -31,7 +33,7 @@ struct DeviceUsage: Sendable {
 
         // The kernel's own answer: O_EXCL on a block device fails with EBUSY while it is
         // mounted or claimed by any exclusive opener, including ones we cannot see above.
-        let fd = Foundation.open(device, O_RDONLY | O_EXCL | O_CLOEXEC)
+        let fd = Glibc.open(device, O_RDONLY | O_EXCL | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == EBUSY { throw .deviceBusy(device) }
             throw .systemCall("open", path: device, errno: errno)

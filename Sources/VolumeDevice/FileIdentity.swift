@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// What `stat` says about a path: enough to tell an image from a device and to match a
 /// device against the mount table and sysfs.

@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import LinuxSupport
 
 /// How big a filesystem says it is: its superblock's block count times its block size, read
 /// without writing (dumpe2fs reads the device; xfs_info asks the kernel for a mounted xfs and
@@ -24,7 +26,7 @@ enum FilesystemGeometry {
     static func ext4Size(dumpe2fs output: String) -> Int64? {
         var count: Int64?, size: Int64?
         for line in output.split(whereSeparator: \.isNewline) {
-            let pair = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let pair = line.split(separator: ":", maxSplits: 1).map { $0.trimmed }
             guard pair.count == 2 else { continue }
             if pair[0] == "Block count" { count = Int64(pair[1]) }
             if pair[0] == "Block size" { size = Int64(pair[1]) }

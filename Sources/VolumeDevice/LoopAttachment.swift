@@ -1,4 +1,6 @@
-import Foundation
+import FoundationEssentials
+import Glibc
+import LinuxSupport
 import Logging
 
 /// A loop device share-manager attached to an image file, and detaches on release.
@@ -15,7 +17,7 @@ public struct LoopAttachment: Sendable, Equatable {
         let before = try attachedDevices(of: image)
         guard before.isEmpty else { throw .imageAlreadyAttached(image: image, loopDevices: before) }
         let device = try runner.check("losetup", ["--find", "--show", image]).stdout
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+            .trimmed
         let attachment = LoopAttachment(device: device, image: image)
         // Someone may have attached it between our look and losetup.
         let after = try attachedDevices(of: image)
@@ -46,7 +48,7 @@ public struct LoopAttachment: Sendable, Equatable {
                 found.insert("/dev/" + loop)
                 continue
             }
-            let path = backing.trimmingCharacters(in: .newlines)
+            let path = backing.trimmingLineBreaks
             if let identity = try? FileIdentity.of(path), identity.device == target.device, identity.inode == target.inode {
                 found.insert("/dev/" + loop)
             }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The two loop-device questions share-manager asks often, put to the kernel directly as
 /// losetup does, without running losetup: the start path asks three times which loop
@@ -14,7 +15,7 @@ enum LoopIoctl {
     /// another mount namespace, where sysfs's path means nothing here. Nil when the loop
     /// device is unbound or cannot be opened (a container may lack its node in /dev).
     static func backing(of loopDevice: String) -> (device: UInt64, inode: UInt64)? {
-        let fd = Foundation.open(loopDevice, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let fd = Glibc.open(loopDevice, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var info = [UInt8](repeating: 0, count: infoSize)

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// Reads the marker of an existing filesystem without changing a byte of the device: a

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The mkfs options an operator may add. An allow-list, not a deny-list: mkfs gains flags
 /// over time, and one that picks another device (`-d name=`, `-l logdev=`), forces (`-F`,
@@ -90,7 +91,7 @@ enum MkfsOptions {
     static func isSafeToken(_ value: String) -> Bool {
         guard let first = value.first, first != "-" else { return false }
         return value.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "=,._:+^-".unicodeScalars.contains(scalar))
+            scalar.isASCII && (scalar.properties.isAlphabetic || scalar.properties.numericType != nil || "=,._:+^-".unicodeScalars.contains(scalar))
         }
     }
 }

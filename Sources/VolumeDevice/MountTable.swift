@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The kernel's own list of mounts (/proc/self/mountinfo), which unlike /etc/mtab or
 /// findmnt's defaults names devices by number, so a device is found whatever path mounted it.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// mount and umount, with the retries an unmount needs right after a process let go.

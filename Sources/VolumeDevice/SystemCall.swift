@@ -1,11 +1,12 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Thin wrappers over the few system calls the module makes: each retries EINTR and turns a
 /// failure into a `DeviceError` that names the call and the path.
 enum SystemCall {
     static func open(_ path: String, _ flags: Int32, mode: mode_t = 0) throws(DeviceError) -> Int32 {
         while true {
-            let fd = Foundation.open(path, flags | O_CLOEXEC, mode)
+            let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
             if fd >= 0 { return fd }
             if errno != EINTR { throw .systemCall("open", path: path, errno: errno) }
         }
@@ -17,7 +18,7 @@ enum SystemCall {
         var filled = 0
         while filled < count {
             let got = buffer.withUnsafeMutableBytes {
-                Foundation.pread(fd, $0.baseAddress! + filled, count - filled, off_t(offset) + off_t(filled))
+                Glibc.pread(fd, $0.baseAddress! + filled, count - filled, off_t(offset) + off_t(filled))
             }
             if got == 0 { break }
             if got < 0 {
@@ -32,7 +33,7 @@ enum SystemCall {
     static func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(DeviceError) {
         var written = 0
         while written < bytes.count {
-            let done = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + written, bytes.count - written) }
+            let done = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
             if done < 0 {
                 if errno == EINTR { continue }
                 throw .systemCall("write", path: path, errno: errno)
@@ -42,7 +43,7 @@ enum SystemCall {
     }
 
     static func fsync(_ fd: Int32, path: String) throws(DeviceError) {
-        while Foundation.fsync(fd) != 0 {
+        while Glibc.fsync(fd) != 0 {
             if errno != EINTR { throw .systemCall("fsync", path: path, errno: errno) }
         }
     }

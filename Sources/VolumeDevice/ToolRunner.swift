@@ -1,4 +1,7 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
+import LinuxSupport
 import Logging
 import Synchronization
 
@@ -11,7 +14,7 @@ struct ToolResult: Sendable {
     /// stderr (or stdout when stderr is empty) folded onto one line, for error descriptions.
     var summary: String {
         let text = stderr.isEmpty ? stdout : stderr
-        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmed }
         let joined = lines.filter { !$0.isEmpty }.joined(separator: "; ")
         return joined.isEmpty ? "no output" : String(joined.prefix(400))
     }
@@ -32,32 +35,15 @@ struct ToolRunner: Sendable {
     /// Runs `tool` to completion whatever its exit status.
     func run(_ tool: String, _ arguments: [String]) throws(DeviceError) -> ToolResult {
         guard let executable = Self.resolve(tool) else { throw .toolMissing(tool) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         // Messages such as "target is busy" are matched, so they must not be translated.
-        process.environment = ProcessInfo.processInfo.environment.merging(["LC_ALL": "C"]) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { throw .toolFailed(command: tool, status: -1, detail: "\(error)") }
-        // Both pipes are drained before waiting, stderr on another thread, so that a child
-        // that fills one pipe while we block on the other cannot stall.
-        let errData = Mutex(Data())
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) {
-            let data = err.fileHandleForReading.readDataToEndOfFile()
-            errData.withLock { $0 = data }
+        var environment = ProcessInfo.processInfo.environment
+        environment["LC_ALL"] = "C"
+        let result: ToolResult
+        do {
+            result = try CapturedRun.run(executable: executable, arguments: arguments, environment: environment)
+        } catch {
+            throw .toolFailed(command: tool, status: -1, detail: error.description)
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        let result = ToolResult(
-            status: process.terminationStatus,
-            stdout: String(decoding: outData, as: UTF8.self),
-            stderr: errData.withLock { String(decoding: $0, as: UTF8.self) }
-        )
         logger.debug("ran tool", metadata: [
             "command": "\(([tool] + arguments).joined(separator: " "))", "status": "\(result.status)",
         ])
@@ -70,13 +56,14 @@ struct ToolRunner: Sendable {
         _ first: (tool: String, arguments: [String]), _ second: (tool: String, arguments: [String])
     ) throws(DeviceError) -> (ToolResult, ToolResult) {
         let secondResult = Mutex<Result<ToolResult, DeviceError>?>(nil)
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) {
+        let done = DispatchSemaphore(value: 0)
+        DetachedThread.start(name: "sm-tool") {
             let result = Result { () throws(DeviceError) in try run(second.tool, second.arguments) }
             secondResult.withLock { $0 = result }
+            done.signal()
         }
         let firstResult = Result { () throws(DeviceError) in try run(first.tool, first.arguments) }
-        group.wait()
+        done.wait()
         let other = secondResult.withLock { $0 } ?? .failure(.toolFailed(command: second.tool, status: -1, detail: "did not run"))
         return (try firstResult.get(), try other.get())
     }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// Tells the device which blocks the filesystem no longer uses, so thin storage can take
@@ -15,9 +16,11 @@ public struct Trimmer: Sendable {
 
     /// The number in `/mnt: 320 MiB (335544320 bytes) trimmed`.
     static func trimmedBytes(_ output: String) -> Int64? {
-        guard let open = output.range(of: "("), let close = output.range(of: " bytes)", range: open.upperBound..<output.endIndex) else {
+        guard let open = output.firstIndex(of: "(") else { return nil }
+        let rest = output[output.index(after: open)...]
+        guard let number = rest.split(separator: " ", maxSplits: 1).first, rest.dropFirst(number.count).hasPrefix(" bytes)") else {
             return nil
         }
-        return Int64(output[open.upperBound..<close.lowerBound])
+        return Int64(number)
     }
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The folders of a share-manager filesystem (DESIGN §3): the marker folder with the
 /// recovery store, and the export root. `lost+found` is left to mkfs.

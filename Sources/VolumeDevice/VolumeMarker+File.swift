@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 extension VolumeMarker {
     /// Where the marker lives below a filesystem root.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Logging
 
 /// Turns a device into a mounted share-manager filesystem: format only when blank (or when an

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Whether the ends of a device hold only zero bytes. Random bytes carry no signature, and
 /// encrypted data looks exactly like that: "blkid found nothing" is not "blank".

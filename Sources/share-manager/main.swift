@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import ShareManager
 
 // Thin on purpose: everything it wires is a library type the tests use too.

@@ -36,6 +36,16 @@ struct CLITests {
         #expect(result.stdout.contains("Grace_Period = 33;"))
     }
 
+    @Test("the binary loads no Foundation proper and no ICU (a third of its memory when it did)")
+    func noFoundationProper() throws {
+        // `--version` runs the binary's whole start-up; its map shows what it loaded.
+        let maps = try runCommand(["/bin/sh", "-c", "\(Binaries.shareManager) --version >/dev/null && ldd \(Binaries.shareManager)"])
+        #expect(maps.status == 0, "\(maps.stderr)")
+        for library in ["libFoundation.so", "libFoundationInternationalization.so", "lib_FoundationICU.so"] {
+            #expect(!maps.stdout.contains(library), "share-manager links \(library)")
+        }
+    }
+
     static let hostile: [[String]] = [
         ["render", "--volume", "x\"; } EXPORT { Path = /"],
         ["render", "--volume", "ok", "--mount-point", "/mnt/a\n%include /etc/passwd"],

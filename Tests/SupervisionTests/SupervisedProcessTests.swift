@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Logging
+import LinuxSupport
 import Supervision
 import Testing
 

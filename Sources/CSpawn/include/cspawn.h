@@ -13,4 +13,8 @@
 /// The child inherits no file descriptor but 0, 1 and 2.
 pid_t cspawn_spawn(const char *path, char *const argv[], char *const envp[], int out_fd, int err_fd);
 
+/// pipe2(fds, O_CLOEXEC), which Swift's Glibc module does not export (a GNU extension):
+/// a pipe made without close-on-exec leaks into whatever another thread starts meanwhile.
+int cspawn_pipe(int fds[2]);
+
 #endif
