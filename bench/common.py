@@ -54,6 +54,6 @@ def can_run(name: str, binary: str) -> bool:
         print(f"{name}: needs root (loop devices, mounts)", file=sys.stderr)
         return False
     if not os.access(binary, os.X_OK):
-        print(f"{name}: no binary at {binary}; run `swift build -c release` first", file=sys.stderr)
+        print(f"{name}: no binary at {binary}; run `swift build -c release --product share-manager --static-swift-stdlib` first (as the image builds it)", file=sys.stderr)
         return False
     return True
