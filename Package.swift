@@ -105,7 +105,9 @@ let package = Package(
             "ShareManager", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "LinuxSupport", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "IntegrationTests", dependencies: ["TestSupport"], exclude: ["Tools"]),
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["TestSupport", "VolumeDevice", .product(name: "Logging", package: "swift-log")], exclude: ["Tools"]
+        ),
     ]
 )
 

@@ -34,8 +34,8 @@ extension Lifecycle {
     /// The lazy unmount and the loop detach, on a thread of their own with a bound: the
     /// orderly unmount may still block the device executor.
     private func abandonVolume(_ volume: PreparedVolume) async -> [String] {
-        let (logger, image) = (self.logger, options.device)
-        guard let result = await BoundedBlocking.run(within: .seconds(3), { VolumePreparer.abandon(volume, image: image, logger: logger) }) else {
+        let logger = self.logger
+        guard let result = await BoundedBlocking.run(within: .seconds(3), { VolumePreparer.abandon(volume, logger: logger) }) else {
             return ["umount -l \(volume.mountPoint) did not return within 3 s; check whether it is still mounted"]
         }
         var forced: [String] = []

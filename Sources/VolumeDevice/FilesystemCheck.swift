@@ -5,10 +5,12 @@ import Logging
 struct FilesystemCheck: Sendable {
     let runner: ToolRunner
 
-    func check(_ device: String, label: String, filesystem: FilesystemType) throws(DeviceError) {
+    /// `forced` checks a clean filesystem too. resize2fs refuses to grow one whose last check
+    /// is older than its last mount (any volume mounted since mkfs), so a grow needs it.
+    func check(_ device: String, label: String, filesystem: FilesystemType, forced: Bool = false) throws(DeviceError) {
         guard filesystem == .ext4 else { return }
         // -p repairs only what is safe without a human; its exit status is a bit mask.
-        let result = try runner.run("e2fsck", ["-p", device])
+        let result = try runner.run("e2fsck", forced ? ["-f", "-p", device] : ["-p", device])
         switch result.status {
         case 0:
             return

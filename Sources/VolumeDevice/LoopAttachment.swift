@@ -29,10 +29,22 @@ public struct LoopAttachment: Sendable, Equatable {
         return attachment
     }
 
-    /// Detaches the loop device.
+    /// Detaches the loop device, unless it no longer holds the image (then it is someone else's).
     public func detach(logger: Logger) async throws(DeviceError) {
-        try ToolRunner(logger: logger).check("losetup", ["-d", device])
-        logger.info("detached loop device", metadata: ["device": "\(device)", "image": "\(image)"])
+        try Self.detach(device, ifBacking: image, logger: logger)
+    }
+
+    /// Detaches `device` only while `image` is behind it; see `LoopIoctl.detach`. A missing
+    /// image means nothing can be behind it.
+    @discardableResult
+    public static func detach(_ device: String, ifBacking image: String, logger: Logger) throws(DeviceError) -> LoopDetach {
+        guard let identity = try FileIdentity.of(image) else { return .notBacking }
+        let outcome = try LoopIoctl.detach(device, ifBacking: identity)
+        switch outcome {
+        case .detached: logger.info("detached loop device", metadata: ["device": "\(device)", "image": "\(image)"])
+        case .notBacking: logger.warning("loop device no longer holds the image; left alone", metadata: ["device": "\(device)", "image": "\(image)"])
+        }
+        return outcome
     }
 
     /// Every loop device backed by the file at `image`, found two ways: the kernel's own

@@ -6,6 +6,7 @@ import Glibc
 /// devices hold the image, and the size poll refreshes the capacity every 5 s.
 enum LoopIoctl {
     /// `LOOP_GET_STATUS64` and `LOOP_SET_CAPACITY` from linux/loop.h.
+    private static let clearFD: UInt = 0x4C01
     private static let getStatus64: UInt = 0x4C05
     private static let setCapacity: UInt = 0x4C07
     /// sizeof(struct loop_info64): five u64, four u32, 64 + 64 + 32 bytes of names and key, two u64.
@@ -18,6 +19,31 @@ enum LoopIoctl {
         let fd = Glibc.open(loopDevice, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
+        return backing(fd)
+    }
+
+    /// Detaches `loopDevice` only while `image` is behind it, asked and done on one open
+    /// descriptor: while it is open the kernel neither frees the number nor binds it anew, so
+    /// a device freed since (and now another volume's) is left alone, which `losetup -d` by
+    /// name cannot promise. The kernel defers the detach to the last close when others hold
+    /// the device open.
+    static func detach(_ loopDevice: String, ifBacking image: FileIdentity) throws(DeviceError) -> LoopDetach {
+        let fd = Glibc.open(loopDevice, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            if errno == ENOENT || errno == ENXIO { return .notBacking }
+            throw .systemCall("open", path: loopDevice, errno: errno)
+        }
+        defer { close(fd) }
+        guard let bound = backing(fd), bound.device == image.device, bound.inode == image.inode else { return .notBacking }
+        while ioctl(fd, clearFD, 0) != 0 {
+            // Another detach of the same device got there first.
+            if errno == ENXIO { return .notBacking }
+            if errno != EINTR { throw .systemCall("ioctl LOOP_CLR_FD", path: loopDevice, errno: errno) }
+        }
+        return .detached
+    }
+
+    private static func backing(_ fd: Int32) -> (device: UInt64, inode: UInt64)? {
         var info = [UInt8](repeating: 0, count: infoSize)
         let status = info.withUnsafeMutableBytes { ioctl(fd, getStatus64, $0.baseAddress!) }
         guard status == 0 else { return nil }
@@ -36,4 +62,11 @@ enum LoopIoctl {
             if errno != EINTR { throw .systemCall("ioctl LOOP_SET_CAPACITY", path: loopDevice, errno: errno) }
         }
     }
+}
+
+/// What `LoopIoctl.detach` found.
+public enum LoopDetach: Sendable, Equatable {
+    case detached
+    /// The device is unbound or holds another file: it was left alone.
+    case notBacking
 }

@@ -13,14 +13,15 @@ public struct PreparedVolume: Sendable, Equatable {
     /// given to the preparer when adopted.
     public let recoveryRoot: String
     /// The loop device share-manager attached, to detach on release; nil for a block device.
-    public let attachedLoop: String?
+    public let loop: LoopAttachment?
+    public var attachedLoop: String? { loop?.device }
     /// True for a filesystem made elsewhere (no marker), which share-manager mounts and
     /// exports at its root without writing anything on it.
     public let adopted: Bool
 
     public init(
         devicePath: String, mountPoint: String, filesystem: FilesystemType, formatted: Bool,
-        exportPath: String, recoveryRoot: String, attachedLoop: String?, adopted: Bool = false
+        exportPath: String, recoveryRoot: String, loop: LoopAttachment?, adopted: Bool = false
     ) {
         self.devicePath = devicePath
         self.mountPoint = mountPoint
@@ -28,7 +29,7 @@ public struct PreparedVolume: Sendable, Equatable {
         self.formatted = formatted
         self.exportPath = exportPath
         self.recoveryRoot = recoveryRoot
-        self.attachedLoop = attachedLoop
+        self.loop = loop
         self.adopted = adopted
     }
 }

@@ -19,10 +19,9 @@ extension VolumePreparer {
     /// busy mount, then the loop detach, which the kernel defers while the device is in use.
     /// Never throws and never retries: each step's failure is reported in the result.
     /// Blocks while the tools run; the caller bounds it.
-    /// `image` is the file behind the loop device: the loop is detached only while it still
-    /// belongs to it (an orderly release running meanwhile may have freed the number, and
-    /// another volume may have it now).
-    public static func abandon(_ prepared: PreparedVolume, image: String?, logger: Logger) -> AbandonedRelease {
+    /// The loop is detached only while it still holds the image: an orderly release running
+    /// meanwhile may have freed the number, and another volume may have it now.
+    public static func abandon(_ prepared: PreparedVolume, logger: Logger) -> AbandonedRelease {
         let runner = ToolRunner(logger: logger)
         var result = AbandonedRelease()
         do throws(DeviceError) {
@@ -34,13 +33,9 @@ extension VolumePreparer {
         } catch {
             result.problems.append("\(error)")
         }
-        if let loop = prepared.attachedLoop {
-            guard let image, (try? LoopAttachment.attachedDevices(of: image))?.contains(loop) == true else {
-                result.loopDetached = true
-                return result
-            }
+        if let loop = prepared.loop {
             do throws(DeviceError) {
-                try runner.check("losetup", ["-d", loop])
+                try LoopAttachment.detach(loop.device, ifBacking: loop.image, logger: logger)
                 result.loopDetached = true
             } catch {
                 result.problems.append("\(error)")

@@ -14,11 +14,15 @@ extension VolumePreparer {
     /// container's root often lacks, while offline it needs nothing. A failure stops the start,
     /// since a resize cut short wants a look by a human.
     func growOffline(_ blockDevice: String, label: String, sizes: (device: Int64, filesystem: Int64)) throws(DeviceError) {
-        guard fsType == .ext4, sizes.device - sizes.filesystem > FilesystemGeometry.slack else { return }
+        guard needsOfflineGrow(sizes) else { return }
         logger.notice("device is larger than its filesystem; growing it before the mount", metadata: [
             "device": "\(label)", "fromBytes": "\(sizes.filesystem)", "deviceBytes": "\(sizes.device)",
         ])
         _ = try FilesystemGrower.grow(device: blockDevice, mountPoint: nil, filesystem: fsType, from: sizes.filesystem, runner: runner)
+    }
+
+    func needsOfflineGrow(_ sizes: (device: Int64, filesystem: Int64)) -> Bool {
+        fsType == .ext4 && sizes.device - sizes.filesystem > FilesystemGeometry.slack
     }
 
     /// xfs grows only while mounted. A failure leaves a working volume at its old size, so

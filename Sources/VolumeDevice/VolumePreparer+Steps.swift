@@ -45,8 +45,9 @@ extension VolumePreparer {
             // A read-only share writes nothing: e2fsck -n would also call a journal that the
             // ro mount is about to replay an error.
             if !readOnly {
-                try FilesystemCheck(runner: runner).check(blockDevice, label: label, filesystem: fsType)
-                if let sizes { try growOffline(blockDevice, label: label, sizes: sizes) }
+                let grows = sizes.map(needsOfflineGrow) ?? false
+                try FilesystemCheck(runner: runner).check(blockDevice, label: label, filesystem: fsType, forced: grows)
+                if grows, let sizes { try growOffline(blockDevice, label: label, sizes: sizes) }
             }
         }
 
@@ -95,7 +96,7 @@ extension VolumePreparer {
         ])
         return PreparedVolume(
             devicePath: device, mountPoint: mountPoint, filesystem: fsType, formatted: formatted,
-            exportPath: exportPath, recoveryRoot: recoveryRoot, attachedLoop: loop?.device, adopted: adopted
+            exportPath: exportPath, recoveryRoot: recoveryRoot, loop: loop, adopted: adopted
         )
     }
 }

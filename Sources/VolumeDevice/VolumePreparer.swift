@@ -88,10 +88,7 @@ public struct VolumePreparer: Sendable {
         } else {
             logger.warning("volume was not mounted at release", metadata: ["mountPoint": "\(prepared.mountPoint)"])
         }
-        if let loop = prepared.attachedLoop {
-            try runner.check("losetup", ["-d", loop])
-            logger.info("detached loop device", metadata: ["device": "\(loop)"])
-        }
+        if let loop = prepared.loop { try await loop.detach(logger: logger) }
     }
 
     /// Cleanup after a failure: its own failure is logged, since the first error is the one to report.

@@ -1,6 +1,8 @@
 import Foundation
+import Logging
 import Testing
 import TestSupport
+import VolumeDevice
 
 /// One share-manager process under test, on loopback and free ports, in its own temp dir.
 struct ShareManagerUnderTest {
@@ -155,8 +157,15 @@ extension SystemState {
     static func forceCleanup(mountPoint: String, image: String) {
         if isMounted(mountPoint) { _ = try? runCommand(["umount", "-l", mountPoint]) }
         for line in loopDevices(backing: image).split(separator: "\n") {
-            if let device = line.split(separator: ":").first { _ = try? runCommand(["losetup", "-d", String(device)]) }
+            if let device = line.split(separator: ":").first { detach(String(device), ifBacking: image) }
         }
+    }
+
+    /// Detaches `loop` only while `image` is behind it. A listing is stale at once: the loop
+    /// may have been freed since and be another test's volume now, which `losetup -d` by
+    /// name would pull from under it.
+    static func detach(_ loop: String, ifBacking image: String) {
+        _ = try? LoopAttachment.detach(loop, ifBacking: image, logger: Logger(label: "test-cleanup") { _ in SwiftLogNoOpLogHandler() })
     }
 }
 

@@ -138,7 +138,7 @@ enum MountInfo {
         for mount in mounts() where mount.point.hasPrefix(folder + "/") || loops.contains(mount.source) {
             _ = try? runCommand(["umount", "-l", mount.point])
         }
-        for loop in loops { _ = try? runCommand(["losetup", "-d", loop]) }
+        for loop in loops { SystemState.detach(loop, ifBacking: image) }
     }
 }
 

@@ -125,7 +125,8 @@ struct HostileVolumeTests {
         }
         let deadline = ContinuousClock.now + .seconds(10)
         repeat {
-            _ = try? runCommand(["losetup", "-d", loop])
+            // Retried while the kernel defers it; by name only while it is still ours.
+            SystemState.detach(loop, ifBacking: image)
             if SystemState.loopDevices(backing: image).isEmpty { break }
             usleep(100_000)
         } while ContinuousClock.now < deadline

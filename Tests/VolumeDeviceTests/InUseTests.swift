@@ -54,6 +54,22 @@ extension DeviceIntegration {
             }
         }
 
+        /// A loop number freed and taken by another volume must survive a late detach of the
+        /// first: that is how one test's cleanup once pulled another's device away.
+        @Test func detachLeavesAnotherImagesLoopAlone() async throws {
+            guard mayRun("detachLeavesAnotherImagesLoopAlone") else { return }
+            try await Scratch.with { scratch in
+                let mine = try scratch.image("mine.img", mebibytes: 16)
+                let theirs = try scratch.image("theirs.img", mebibytes: 16)
+                let loop = try attachElsewhere(theirs)
+                #expect(try LoopAttachment.detach(loop, ifBacking: mine, logger: testLogger) == .notBacking)
+                #expect(attachedLoops(theirs) == [loop])
+                #expect(try LoopAttachment.detach(loop, ifBacking: theirs, logger: testLogger) == .detached)
+                #expect(attachedLoops(theirs).isEmpty)
+                #expect(try LoopAttachment.detach(loop, ifBacking: theirs, logger: testLogger) == .notBacking)
+            }
+        }
+
         @Test func mountPointAlreadyMounted() async throws {
             guard mayRun("mountPointAlreadyMounted") else { return }
             try await Scratch.with { scratch in

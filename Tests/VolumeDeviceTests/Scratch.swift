@@ -70,7 +70,8 @@ struct Scratch {
             if (try? runCommand(["umount", mount]))?.status != 0 { _ = try? runCommand(["umount", "-l", mount]) }
         }
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [] {
-            for loop in attachedLoops(directory.file(name)) { _ = try? runCommand(["losetup", "-d", loop]) }
+            // Checked per device: a listed loop may be freed and another test's by now.
+            for loop in attachedLoops(directory.file(name)) { _ = try? LoopAttachment.detach(loop, ifBacking: directory.file(name), logger: testLogger) }
         }
         directory.remove()
     }
