@@ -21,6 +21,7 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
     case layoutTooNew(device: String, found: Int, supported: Int)
     case filesystemErrors(device: String, status: Int32, detail: String)
     case unmountBusy(mountPoint: String, detail: String)
+    case mountFailed(device: String, mountPoint: String, options: String, errno: Int32)
     case deviceShrank(device: String, deviceBytes: Int64, filesystemBytes: Int64)
     case readOnlyNeedsFormat(device: String, found: String)
     case recoveryDirUnusable(path: String, reason: String)
@@ -66,6 +67,9 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
             return "e2fsck left errors on \(device) (exit status \(status): \(detail)); share-manager refused to mount it; repair it by hand (e2fsck -f) and restart"
         case .unmountBusy(let mountPoint, let detail):
             return "\(mountPoint) stayed busy and could not be unmounted (\(detail)); stop what uses it (fuser -m) and unmount it by hand"
+        case .mountFailed(let device, let mountPoint, let options, let errno):
+            let with = options.isEmpty ? "" : " with options \(options)"
+            return "mount of \(device) at \(mountPoint)\(with) failed: \(String(cString: strerror(errno))); the kernel log (dmesg) says why; the volume is left unmounted"
         case .deviceShrank(let device, let deviceBytes, let filesystemBytes):
             return "device \(device) has \(deviceBytes) bytes but its filesystem spans \(filesystemBytes); the device was shrunk under the filesystem, so share-manager refused to touch it; give the device back its size (filesystems cannot be shrunk in place)"
         case .readOnlyNeedsFormat(let device, let found):

@@ -11,7 +11,7 @@ struct MarkerPeek: Sendable {
         let folder = try Self.privateFolder()
         defer { rmdir(folder) }
         let mounter = Mounter(runner: runner)
-        try mounter.mount(device, at: folder, as: filesystem, options: ["-o", filesystem.peekOptions])
+        try mounter.mount(device, at: folder, as: filesystem, options: [filesystem.peekOptions])
         let outcome: Result<VolumeMarker?, DeviceError>
         do throws(DeviceError) {
             outcome = .success(try VolumeMarker.read(fromRoot: folder))

@@ -38,13 +38,13 @@ enum MountOptions {
         return !number.isEmpty && number.allSatisfy { $0.isASCII && $0.isNumber }
     }
 
-    /// The `-o` arguments of the read-write (or read-only) mount. ext4 always gets
+    /// The options of the read-write (or read-only) mount, each once. ext4 always gets
     /// `errors=remount-ro`: its default, "continue", keeps writing to a damaged filesystem.
     static func arguments(_ options: [String], for filesystem: FilesystemType, readOnly: Bool) -> [String] {
         var all = readOnly ? ["ro"] : []
         for option in split(options) where !all.contains(option) { all.append(option) }
         if filesystem == .ext4 { all.append("errors=remount-ro") }
-        return all.isEmpty ? [] : ["-o", all.joined(separator: ",")]
+        return all
     }
 
     /// Why a refused option that looks reasonable is refused anyway.

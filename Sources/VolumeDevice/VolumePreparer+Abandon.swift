@@ -27,7 +27,7 @@ extension VolumePreparer {
         do throws(DeviceError) {
             // Not mounted any more: an orderly unmount still running got there first.
             if try MountTable.current().isMountPoint(prepared.mountPoint) {
-                try runner.check("umount", ["-l", prepared.mountPoint])
+                try Mounter(runner: runner).detachLazily(prepared.mountPoint)
                 result.lazilyUnmounted = true
             }
         } catch {

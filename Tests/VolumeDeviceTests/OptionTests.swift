@@ -80,9 +80,13 @@ import Testing
 
     /// ext4 always gets errors=remount-ro; a read-only share always ro; duplicates once.
     @Test func argumentsAddWhatShareManagerAlwaysSets() {
-        #expect(MountOptions.arguments([], for: .ext4, readOnly: false) == ["-o", "errors=remount-ro"])
+        #expect(MountOptions.arguments([], for: .ext4, readOnly: false) == ["errors=remount-ro"])
         #expect(MountOptions.arguments([], for: .xfs, readOnly: false) == [])
-        #expect(MountOptions.arguments(["noatime,ro", "noatime"], for: .xfs, readOnly: true) == ["-o", "ro,noatime"])
-        #expect(MountOptions.arguments(["discard"], for: .ext4, readOnly: true) == ["-o", "ro,discard,errors=remount-ro"])
+        #expect(MountOptions.arguments(["noatime,ro", "noatime"], for: .xfs, readOnly: true) == ["ro", "noatime"])
+        #expect(MountOptions.arguments(["discard"], for: .ext4, readOnly: true) == ["ro", "discard", "errors=remount-ro"])
+        // Generic options become mount(2) flag bits; the filesystem gets the rest as its data.
+        let (flags, data) = MountFlags.split(["ro", "noatime,nodev", "discard", "errors=remount-ro", "commit=30"])
+        #expect(flags == 1 | 4 | 1 << 10)
+        #expect(data == "discard,errors=remount-ro,commit=30")
     }
 }
