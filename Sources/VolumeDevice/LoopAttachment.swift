@@ -22,7 +22,7 @@ public struct LoopAttachment: Sendable, Equatable {
         // Someone may have attached it between our look and losetup.
         let after = try attachedDevices(of: image)
         guard after == [device] else {
-            try? await attachment.detach(logger: logger)
+            try? attachment.detach(logger: logger)
             throw .imageAlreadyAttached(image: image, loopDevices: after.filter { $0 != device })
         }
         logger.info("attached image to loop device", metadata: ["image": "\(image)", "device": "\(device)"])
@@ -30,7 +30,7 @@ public struct LoopAttachment: Sendable, Equatable {
     }
 
     /// Detaches the loop device, unless it no longer holds the image (then it is someone else's).
-    public func detach(logger: Logger) async throws(DeviceError) {
+    public func detach(logger: Logger) throws(DeviceError) {
         try Self.detach(device, ifBacking: image, logger: logger)
     }
 

@@ -1,11 +1,11 @@
 import FoundationEssentials
 import Glibc
 
-/// The two loop-device questions share-manager asks often, put to the kernel directly as
-/// losetup does, without running losetup: the start path asks three times which loop
-/// devices hold the image, and the size poll refreshes the capacity every 5 s.
+/// Loop-device requests put to the kernel directly as losetup does, without running losetup:
+/// the start path asks three times which loop devices hold the image, the size poll
+/// refreshes the capacity every 5 s, and a detach must check and act on one descriptor.
 enum LoopIoctl {
-    /// `LOOP_GET_STATUS64` and `LOOP_SET_CAPACITY` from linux/loop.h.
+    /// `LOOP_CLR_FD`, `LOOP_GET_STATUS64` and `LOOP_SET_CAPACITY` from linux/loop.h.
     private static let clearFD: UInt = 0x4C01
     private static let getStatus64: UInt = 0x4C05
     private static let setCapacity: UInt = 0x4C07

@@ -35,7 +35,7 @@ extension VolumePreparer {
         }
         if let loop = prepared.loop {
             do throws(DeviceError) {
-                try LoopAttachment.detach(loop.device, ifBacking: loop.image, logger: logger)
+                try loop.detach(logger: logger)
                 result.loopDetached = true
             } catch {
                 result.problems.append("\(error)")

@@ -13,8 +13,8 @@ extension VolumePreparer {
     /// ext4 grows before the mount: online resize2fs needs CAP_SYS_RESOURCE, which a
     /// container's root often lacks, while offline it needs nothing. A failure stops the start,
     /// since a resize cut short wants a look by a human.
+    /// Only when `needsOfflineGrow`, after a forced check (see `FilesystemCheck`).
     func growOffline(_ blockDevice: String, label: String, sizes: (device: Int64, filesystem: Int64)) throws(DeviceError) {
-        guard needsOfflineGrow(sizes) else { return }
         logger.notice("device is larger than its filesystem; growing it before the mount", metadata: [
             "device": "\(label)", "fromBytes": "\(sizes.filesystem)", "deviceBytes": "\(sizes.device)",
         ])

@@ -61,7 +61,7 @@ public struct VolumePreparer: Sendable {
             do throws(DeviceError) {
                 return try await prepare(blockDevice: loop.device, label: "\(device) (attached as \(loop.device))", loop: loop)
             } catch {
-                await undo("detach loop device") { () async throws(DeviceError) in try await loop.detach(logger: logger) }
+                await undo("detach loop device") { () async throws(DeviceError) in try loop.detach(logger: logger) }
                 throw error
             }
         case .other:
@@ -88,7 +88,7 @@ public struct VolumePreparer: Sendable {
         } else {
             logger.warning("volume was not mounted at release", metadata: ["mountPoint": "\(prepared.mountPoint)"])
         }
-        if let loop = prepared.loop { try await loop.detach(logger: logger) }
+        if let loop = prepared.loop { try loop.detach(logger: logger) }
     }
 
     /// Cleanup after a failure: its own failure is logged, since the first error is the one to report.
