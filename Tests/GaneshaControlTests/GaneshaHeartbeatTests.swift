@@ -68,9 +68,13 @@ struct GaneshaHeartbeatTests {
             #expect(waited >= .seconds(1) && waited <= .milliseconds(2_400), "timed out after \(waited)")
             let received = await collected.elements.map(\.received)
             #expect(received.contains { $0 < stoppedAt }, "no beat before SIGSTOP")
-            // A beat already on its way when the signal landed may still arrive.
+            // A beat sent just before the signal landed may still be read late by a loaded test
+            // process (seen once in CI), but only one: beats come every second, and the window
+            // is at least 3.5 s, so a Ganesha beating while stopped would put several there,
+            // some well after its start.
             let whileStopped = received.filter { $0 > stoppedAt + .milliseconds(300) && $0 < continuedAt }
-            #expect(whileStopped.isEmpty, "\(whileStopped.count) beats while stopped")
+            #expect(whileStopped.count <= 1, "\(whileStopped.count) beats while stopped")
+            #expect(whileStopped.allSatisfy { $0 < stoppedAt + .milliseconds(1_500) }, "a beat \(whileStopped) well into the stop")
             #expect(received.contains { $0 > continuedAt }, "no beat after SIGCONT")
             // The calls that timed out leave the connection usable.
             #expect(try await client.showExports().contains { $0.id == 0 })
