@@ -18,11 +18,16 @@ struct GaneshaHeartbeatTests {
 
             let stream = try await client.heartbeats()
             let beats = await collect(stream, for: .milliseconds(4_500)).elements
-            // About one a second; a loaded machine may deliver a late beat next to the next one.
-            #expect((3...8).contains(beats.count), "\(beats.count) beats in 4.5 s")
+            try #require(beats.count >= 3, "\(beats.count) beats in a 4.5 s window")
+            // The rate comes from the beats' own receive times: on a loaded machine the window's
+            // sleep can end seconds late (CI once saw 9 beats in a "4.5 s" window, none closer
+            // than 200 ms), so a count per nominal window does not measure Ganesha.
+            let span = beats[beats.count - 1].received - beats[0].received
+            let perSecond = Double(beats.count - 1) / span.inSeconds
+            #expect((0.6...1.5).contains(perSecond), "\(beats.count) beats over \(span): \(perSecond) a second")
             let unhealthy = beats.filter { !$0.healthy }
             #expect(unhealthy.isEmpty)
-            // The count above is the once-a-second check; single gaps only have to rule out
+            // The rate above is the once-a-second check; single gaps only have to rule out
             // bursts and stalls, with room for a loaded two-core machine.
             for (earlier, later) in zip(beats, beats.dropFirst()) {
                 let gap = later.received - earlier.received

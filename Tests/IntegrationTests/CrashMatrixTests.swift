@@ -87,8 +87,7 @@ struct CrashMatrixTests {
         #expect(mismatches.isEmpty, "round \(round) (\(kind.rawValue) killed): committed data lost or changed: \(mismatches)")
         #expect(done["files"] as? Int == tally.files, "round \(round): \(done)")
         tally.verifiedBytes += done["bytes"] as? Int ?? 0
-        let took = (ContinuousClock.now - started).components
-        let seconds = Double(took.seconds) + Double(took.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - started).inSeconds
         log("round \(round): \(kind.rawValue) killed \(String(format: "%.2f", moment)) s into writing, "
             + "\(committed.count) files committed, \(tally.files) verified, \(String(format: "%.1f", seconds)) s")
     }
