@@ -9,8 +9,8 @@ extension ConnectionHandle {
         _ = try call(request, timeout: timeout, keepingIncoming: true)
     }
 
-    /// Reads the socket and hands every signal to `deliver` until `shouldStop` answers true
-    /// or the bus goes away; other messages are dropped.
+    /// Reads the socket and hands every broadcast signal to `deliver` until `shouldStop`
+    /// answers true or the bus goes away; other messages are dropped.
     ///
     /// `shouldStop` is checked at least every `pollInterval`: libdbus cannot be woken from
     /// a blocking read by another thread, so a short read timeout is what bounds the time a
@@ -24,6 +24,10 @@ extension ConnectionHandle {
             while let message = dbus_connection_pop_message(raw) {
                 defer { dbus_message_unref(message) }
                 if dbus_message_is_signal(message, "org.freedesktop.DBus.Local", "Disconnected") != 0 { return }
+                // A signal with a destination was sent to this connection alone (NameAcquired
+                // from the bus, or any peer naming us): the bus delivers those without
+                // consulting match rules, so they are not what was subscribed to.
+                guard dbus_message_get_destination(message) == nil else { continue }
                 if let signal = DBusSignal(message: message, received: .now) { deliver(signal) }
             }
             guard open, dbus_connection_get_is_connected(raw) != 0 else { return }

@@ -37,6 +37,24 @@ struct DBusSignalTests {
         }
     }
 
+    /// The bus hands a signal addressed to one connection over without consulting its match
+    /// rules (CI once saw the bus's own NameAcquired come out of a subscription), so a peer
+    /// could otherwise feed a subscriber beats the rule would never have let through.
+    @Test func signalsSentToTheSubscriberAloneAreDropped() async throws {
+        guard busTestCanRun("directed signals") else { return }
+        try await withBus { bus, connection in
+            let before = try await connection.uniqueNames()
+            let signals = try await connection.signals(matching: Self.rule, timeout: .seconds(5))
+            let subscriber = try #require(try await connection.uniqueNames().subtracting(before).first)
+            try emitSignal(address: bus.address, destination: subscriber, member: "Ping", text: "directed")
+            try emitSignal(address: bus.address, member: "Ping", text: "broadcast")
+            // dbus-send runs one after the other, and the bus keeps one sender's order: had the
+            // directed one been delivered, it would come first.
+            let first = try #require(await firstElement(of: signals, within: .seconds(5)))
+            #expect(first.values == [.string("broadcast")])
+        }
+    }
+
     @Test func methodCallsAreAnsweredWhileASubscriptionIsIdle() async throws {
         guard busTestCanRun("calls beside signals") else { return }
         try await withBus { _, connection in
