@@ -23,15 +23,19 @@ struct Mounter: Sendable {
     /// Ganesha or a shell in the folder lets go within moments).
     func unmount(_ mountPoint: String, attempts: Int = 5) async throws(DeviceError) {
         var pause = Duration.milliseconds(100)
-        for attempt in 1...attempts {
+        var attempt = 0
+        while true {
             if umount2(mountPoint, 0) == 0 {
                 runner.logger.info("unmounted", metadata: ["mountPoint": "\(mountPoint)"])
                 return
             }
             let failure = errno
+            // An interrupted call is repeated at once and is not a busy attempt; counting it
+            // could end the loop with the filesystem still mounted and nothing thrown.
             if failure == EINTR { continue }
             guard failure == EBUSY else { throw .systemCall("umount", path: mountPoint, errno: failure) }
-            if attempt == attempts { throw .unmountBusy(mountPoint: mountPoint, detail: String(cString: strerror(failure))) }
+            attempt += 1
+            if attempt >= attempts { throw .unmountBusy(mountPoint: mountPoint, detail: String(cString: strerror(failure))) }
             runner.logger.warning("mount point busy, retrying unmount", metadata: [
                 "mountPoint": "\(mountPoint)", "attempt": "\(attempt)",
             ])

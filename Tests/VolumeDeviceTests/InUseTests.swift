@@ -70,6 +70,25 @@ extension DeviceIntegration {
             }
         }
 
+        /// An open file keeps the filesystem busy: the unmount retries, then says so, and it
+        /// succeeds once the file is closed.
+        @Test func busyUnmountRetriesThenFails() async throws {
+            guard mayRun("busyUnmountRetriesThenFails") else { return }
+            try await Scratch.with { scratch in
+                try FileManager.default.createDirectory(atPath: scratch.mountPoint, withIntermediateDirectories: true)
+                try mustRun(["mount", "-t", "tmpfs", "tmpfs", scratch.mountPoint])
+                let held = open(scratch.mountPoint + "/held", O_CREAT | O_RDWR, 0o600)
+                try #require(held >= 0)
+                let mounter = Mounter(runner: ToolRunner(logger: testLogger))
+                let error = await #expect(throws: DeviceError.self) { try await mounter.unmount(scratch.mountPoint, attempts: 2) }
+                guard case .unmountBusy = error else { Issue.record("got \(String(describing: error))"); close(held); return }
+                #expect(try MountTable.current().isMountPoint(scratch.mountPoint))
+                close(held)
+                try await mounter.unmount(scratch.mountPoint, attempts: 2)
+                #expect(try !MountTable.current().isMountPoint(scratch.mountPoint))
+            }
+        }
+
         @Test func mountPointAlreadyMounted() async throws {
             guard mayRun("mountPointAlreadyMounted") else { return }
             try await Scratch.with { scratch in
