@@ -16,10 +16,12 @@ public struct DBusSignal: Sendable, Equatable {
     public let values: [DBusValue]
     /// When this process read the signal from its socket.
     public let received: ContinuousClock.Instant
+    /// The sender's number for it, from the same counter as its replies (see `DBusReply.serial`).
+    public let serial: UInt32
 
     public init(
         sender: String, path: String, interface: String, member: String, signature: String, values: [DBusValue],
-        received: ContinuousClock.Instant
+        received: ContinuousClock.Instant, serial: UInt32 = 0
     ) {
         self.sender = sender
         self.path = path
@@ -28,6 +30,7 @@ public struct DBusSignal: Sendable, Equatable {
         self.signature = signature
         self.values = values
         self.received = received
+        self.serial = serial
     }
 
     /// Decodes `message` if it is a signal; nil for any other message or an undecodable body
@@ -42,6 +45,7 @@ public struct DBusSignal: Sendable, Equatable {
         self.init(
             sender: dbus_message_get_sender(message).map { String(cString: $0) } ?? "",
             path: String(cString: path), interface: String(cString: interface), member: String(cString: member),
-            signature: body.signature, values: body.values, received: received)
+            signature: body.signature, values: body.values, received: received,
+            serial: body.serial)
     }
 }

@@ -8,11 +8,12 @@ internal import CDBus
 enum MessageDecoder {
     static func reply(from message: OpaquePointer) throws(DBusError) -> DBusReply {
         let signature = dbus_message_get_signature(message).map { String(cString: $0) } ?? ""
+        let serial = dbus_message_get_serial(message)
         var iter = DBusMessageIter()
         guard dbus_message_iter_init(message, &iter) != 0 else {
-            return DBusReply(signature: signature, values: [])
+            return DBusReply(signature: signature, values: [], serial: serial)
         }
-        return DBusReply(signature: signature, values: try sequence(&iter))
+        return DBusReply(signature: signature, values: try sequence(&iter), serial: serial)
     }
 
     /// Every value from `iter`'s position to the end of its container.

@@ -18,7 +18,7 @@ extension GaneshaClient {
             member: Self.heartbeatRule.member)
         do {
             return try await connection.signals(matching: rule, bufferingNewest: limit, timeout: callTimeout) { signal in
-                signal.values.first?.bool.map { Heartbeat(healthy: $0, received: signal.received) }
+                signal.values.first?.bool.map { Heartbeat(healthy: $0, received: signal.received, serial: signal.serial) }
             }
         } catch {
             throw GaneshaError(error, method: "AddMatch heartbeat")
