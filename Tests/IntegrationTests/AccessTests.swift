@@ -23,7 +23,7 @@ struct AccessTests {
                 let read = try await ReclaimClient.run("read-once", sm, name: "inside-read", inside)
                 #expect(read.first { $0["event"] as? String == "read" }?["sha256"] as? String == written["sha256"] as? String, "\(read)")
                 let onVolume = sm.mountPoint + "/data/in.bin"
-                #expect(try sha256(ofFile: onVolume) == written["sha256"] as? String)
+                #expect(try await sha256(ofFile: onVolume) == written["sha256"] as? String)
                 // The default is No_Root_Squash, as Longhorn: root over NFS stays root on the volume.
                 #expect(try owner(of: onVolume) == (0, 0))
 

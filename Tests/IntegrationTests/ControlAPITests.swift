@@ -78,7 +78,7 @@ struct ControlAPITests {
                 #expect(resize["outcome"] as? String == "unchanged")
 
                 // A volume nobody serves: one line, exit 1.
-                let missing = try runCommand([Binaries.shareManager, "status", "--state-dir", dir.file("nowhere")])
+                let missing = try await runCommand([Binaries.shareManager, "status", "--state-dir", dir.file("nowhere")])
                 #expect(missing.status == 1)
                 #expect(missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
             }
@@ -129,7 +129,7 @@ struct ControlAPITests {
                 let answer = try ControlCall.json(sm, "POST", "/v1/log-level",
                                                   body: #"{"ganesha":"FULL_DEBUG","component":"COMPONENT_EXPORT","shareManager":"debug"}"#)
                 #expect(answer["ok"] as? Bool == true, "\(answer)")
-                let property = try runCommand([
+                let property = try await runCommand([
                     "dbus-send", "--bus=unix:path=\(sm.stateDir)/bus/system_bus_socket", "--print-reply",
                     "--dest=org.ganesha.nfsd", "/org/ganesha/nfsd/admin", "org.freedesktop.DBus.Properties.Get",
                     "string:org.ganesha.nfsd.log.component", "string:COMPONENT_EXPORT",

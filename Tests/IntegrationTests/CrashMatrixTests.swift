@@ -100,7 +100,7 @@ struct CrashMatrixTests {
         #expect(await rig.server.wait(timeout: .seconds(30)) == 0, "\(rig.server.output)")
         #expect(!SystemState.isMounted(sm.mountPoint))
         #expect(SystemState.loopDevices(backing: sm.image).isEmpty)
-        let fsck = try runCommand(["e2fsck", "-n", "-f", sm.image])
+        let fsck = try await runCommand(["e2fsck", "-n", "-f", sm.image])
         #expect(fsck.status == 0, "e2fsck after the last SIGTERM:\n\(fsck.stdout)\(fsck.stderr)")
 
         for (index, instance) in rig.instances.enumerated() {
@@ -111,7 +111,7 @@ struct CrashMatrixTests {
         try FileManager.default.createDirectory(atPath: inspect, withIntermediateDirectories: true)
         defer { SystemState.forceCleanup(mountPoint: inspect, image: sm.image) }
         // noload: looking must not replay a journal, or the image would change under the check.
-        let mounted = try runCommand(["mount", "-o", "ro,noload,loop", sm.image, inspect])
+        let mounted = try await runCommand(["mount", "-o", "ro,noload,loop", sm.image, inspect])
         try #require(mounted.status == 0, "\(mounted.stderr)")
         let store = inspect + "/.share-manager/recovery"
         #expect(access(store, R_OK | X_OK) == 0, "recovery store \(store) is not readable")
@@ -125,7 +125,7 @@ struct CrashMatrixTests {
             }
         }
         #expect(!FileManager.default.fileExists(atPath: inspect + "/.share-manager/recovery-quarantine"))
-        try runCommand(["umount", inspect])
+        try await runCommand(["umount", inspect])
     }
 
     private func mib(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / 1_048_576) }

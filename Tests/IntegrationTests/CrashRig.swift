@@ -107,7 +107,7 @@ final class CrashRig {
         }
         try await waitForOrphansToDie()
         try await removeLeftovers()
-        let fsck = try runCommand(["e2fsck", "-n", "-f", sm.image])
+        let fsck = try await runCommand(["e2fsck", "-n", "-f", sm.image])
         #expect(fsck.status == 0, "e2fsck after share-manager instance \(instances.count) was killed:\n\(fsck.stdout)\(fsck.stderr)")
         server = try sm.start(name: "share-manager-\(instances.count + 1)")
         instances.append(server)

@@ -44,7 +44,7 @@ struct EndToEndTests {
         if let promtool = TestEnvironment.which("promtool") {
             let file = dir.file("metrics.txt")
             try metrics.body.write(toFile: file, atomically: true, encoding: .utf8)
-            let check = try runCommand(["/bin/sh", "-c", "\(promtool) check metrics < \(file)"])
+            let check = try await runCommand(["/bin/sh", "-c", "\(promtool) check metrics < \(file)"])
             #expect(check.status == 0, "promtool: \(check.stdout)\(check.stderr)")
         }
         #expect(await sm.get("/nope").status == 404)

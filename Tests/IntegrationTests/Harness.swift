@@ -180,6 +180,6 @@ func withImage(
         SystemState.forceCleanup(mountPoint: dir.file("mnt"), image: image)
         dir.remove()
     }
-    try runCommand(["truncate", "-s", size, image])
+    try await runCommand(["truncate", "-s", size, image])
     try await body(dir, image)
 }

@@ -68,7 +68,7 @@ struct HostileVolumeTests {
     func clientProbeSymlink() async throws {
         guard realPartsAvailable("client probe symlink", python: true) else { return }
         try await withImage(prefix: "sm-hostile-adopt") { dir, image in
-            try runCommand(["mkfs.ext4", "-q", "-F", image])
+            try await runCommand(["mkfs.ext4", "-q", "-F", image])
             let outside = try Outside(dir.file("outside"))
             var sm = try ShareManagerUnderTest(volume: "vol-adopt-probe", dir: dir, image: image)
             sm.gracePeriod = 0

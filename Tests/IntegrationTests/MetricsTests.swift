@@ -30,7 +30,7 @@ struct MetricsTests {
             if let promtool = TestEnvironment.which("promtool") {
                 let file = dir.file("metrics.txt")
                 try after.body.write(toFile: file, atomically: true, encoding: .utf8)
-                let check = try runCommand(["/bin/sh", "-c", "\(promtool) check metrics < \(file)"])
+                let check = try await runCommand(["/bin/sh", "-c", "\(promtool) check metrics < \(file)"])
                 #expect(check.status == 0 && (check.stdout + check.stderr).isEmpty, "promtool: \(check.stdout)\(check.stderr)")
             }
         }

@@ -172,9 +172,9 @@ struct ReclaimTests {
                 // Damage the store while the volume rests.
                 let scratch = dir.file("scratch")
                 try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-                try #require(try runCommand(["mount", "-o", "loop", image, scratch]).status == 0)
+                try #require(try await runCommand(["mount", "-o", "loop", image, scratch]).status == 0)
                 try "junk".write(toFile: scratch + "/.share-manager/recovery/v4recov/node0/garbage", atomically: true, encoding: .utf8)
-                try runCommand(["umount", scratch])
+                try await runCommand(["umount", scratch])
                 SystemState.forceCleanup(mountPoint: scratch, image: image)
 
                 let second = try await startServed(sm, name: "second")

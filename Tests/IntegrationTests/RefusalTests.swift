@@ -7,7 +7,7 @@ import TestSupport
 @Suite("share-manager refuses devices it must not touch", .serialized, .timeLimit(.minutes(3)))
 struct RefusalTests {
     func expectRefused(_ image: String, dir: TemporaryDirectory, mentioning word: String) async throws {
-        let before = try sha256(ofFile: image)
+        let before = try await sha256(ofFile: image)
         let sm = try ShareManagerUnderTest(volume: "vol-refuse", dir: dir, image: image)
         // Only the mount: the caller owns the loop devices of the image (one may be the test's own).
         defer { if SystemState.isMounted(sm.mountPoint) { _ = try? runCommand(["umount", "-l", sm.mountPoint]) } }
@@ -18,7 +18,7 @@ struct RefusalTests {
             .split(separator: "\n").filter { $0.contains(" error ") }
         #expect(errorLines.count == 1, "expected one error line:\n\(process.output)")
         #expect(errorLines.first?.localizedCaseInsensitiveContains(word) == true, "error does not say '\(word)':\n\(process.output)")
-        #expect(try sha256(ofFile: image) == before, "image bytes changed")
+        #expect(try await sha256(ofFile: image) == before, "image bytes changed")
         #expect(!SystemState.isMounted(sm.mountPoint))
     }
 
@@ -28,7 +28,7 @@ struct RefusalTests {
         try await withImage(prefix: "sm-luks", size: "32M") { dir, image in
             let key = dir.file("key")
             try "not-a-secret".write(toFile: key, atomically: true, encoding: .utf8)
-            let made = try runCommand([
+            let made = try await runCommand([
                 "cryptsetup", "luksFormat", "--batch-mode", "--pbkdf", "pbkdf2",
                 "--pbkdf-force-iterations", "1000", "--key-file", key, image,
             ])
@@ -42,7 +42,7 @@ struct RefusalTests {
     func randomBytes() async throws {
         guard realPartsAvailable("randomBytes") else { return }
         try await withImage(prefix: "sm-rand", size: "0") { dir, image in
-            try runCommand(["dd", "if=/dev/urandom", "of=\(image)", "bs=1M", "count=16", "status=none"])
+            try await runCommand(["dd", "if=/dev/urandom", "of=\(image)", "bs=1M", "count=16", "status=none"])
             try await expectRefused(image, dir: dir, mentioning: "blank")
             #expect(SystemState.loopDevices(backing: image).isEmpty)
         }
@@ -54,17 +54,17 @@ struct RefusalTests {
         let dir = try TemporaryDirectory(prefix: "sm-busy")
         defer { dir.remove() }
         let image = dir.file("busy.img")
-        try runCommand(["truncate", "-s", "64M", image])
-        try runCommand(["mkfs.ext4", "-q", "-F", image])
-        let loop = try runCommand(["losetup", "--find", "--show", image]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try await runCommand(["truncate", "-s", "64M", image])
+        try await runCommand(["mkfs.ext4", "-q", "-F", image])
+        let loop = try await runCommand(["losetup", "--find", "--show", image]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         try #require(loop.hasPrefix("/dev/loop"))
         defer { _ = try? runCommand(["losetup", "-d", loop]) }
         let elsewhere = dir.file("elsewhere")
         try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
-        try #require(try runCommand(["mount", loop, elsewhere]).status == 0)
+        try #require(try await runCommand(["mount", loop, elsewhere]).status == 0)
         defer { _ = try? runCommand(["umount", elsewhere]) }
         // Checksum the image with the other mount idle; ours must not add a write.
-        try runCommand(["sync"])
+        try await runCommand(["sync"])
         try await expectRefused(image, dir: dir, mentioning: "attached")
         // The loop device given directly is refused as well: it is mounted.
         let sm = try ShareManagerUnderTest(volume: "vol-refuse", dir: dir, image: loop)

@@ -20,13 +20,13 @@ struct VolumeStateTests {
         guard realPartsAvailable("adopted", python: true) else { return }
         try await withImage(prefix: "sm-adopt") { dir, image in
             try makeForeignExt4(image, dir: dir)
-            let before = try sha256(ofFile: image)
+            let before = try await sha256(ofFile: image)
             var sm = try ShareManagerUnderTest(volume: "vol-adopt", dir: dir, image: image)
             let refused = try sm.start(name: "no-recovery-dir")
             let status = try await stoppingAfterwards(refused) { await refused.wait(timeout: .seconds(30)) }
             #expect(status == 1, "\(refused.output)")
             #expect(refused.output.contains("--recovery-dir"), "the refusal must say what to do:\n\(refused.output)")
-            #expect(try sha256(ofFile: image) == before, "refusal changed the image")
+            #expect(try await sha256(ofFile: image) == before, "refusal changed the image")
 
             sm.extra = ["--recovery-dir", dir.file("recovery")]
             let served = try sm.start(name: "adopted")
@@ -62,7 +62,7 @@ struct VolumeStateTests {
                     while ContinuousClock.now < deadline, !((try? String(contentsOfFile: client.stdoutPath, encoding: .utf8)) ?? "").contains("connected") {
                         try await Task.sleep(for: .milliseconds(100))
                     }
-                    try runCommand(["truncate", "-s", "640M", image])
+                    try await runCommand(["truncate", "-s", "640M", image])
                     let status = await client.wait(timeout: .seconds(45))
                     #expect(status == 0, "client did not see the new size:\n\(client.output)\n\(process.output)")
                 }
@@ -83,8 +83,8 @@ struct VolumeStateTests {
             }
             // A real volume was last checked well before its last mount, which resize2fs
             // refuses to grow without a forced check; the test's own run is too quick for that.
-            #expect(try runCommand(["tune2fs", "-T", "20200101", image]).status == 0)
-            try runCommand(["truncate", "-s", "128M", image])
+            #expect(try await runCommand(["tune2fs", "-T", "20200101", image]).status == 0)
+            try await runCommand(["truncate", "-s", "128M", image])
             let second = try sm.start(name: "second")
             try await stoppingAfterwards(second) {
                 try #require(await sm.waitUntilReady(second), "never ready:\n\(second.output)")
@@ -124,7 +124,7 @@ struct VolumeStateTests {
             let process = try sm.start(name: "xfsro")
             try await stoppingAfterwards(process) {
                 try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
-                try #require(try runCommand(["xfs_io", "-x", "-c", "shutdown", sm.mountPoint]).status == 0)
+                try #require(try await runCommand(["xfs_io", "-x", "-c", "shutdown", sm.mountPoint]).status == 0)
                 #expect(await sm.waitFor("/healthz", status: 503, timeout: .seconds(11)))
             }
         }

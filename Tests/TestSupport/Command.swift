@@ -38,3 +38,16 @@ public func sha256(ofFile path: String) throws -> String {
     let result = try runCommand(["sha256sum", path])
     return String(result.stdout.split(separator: " ").first ?? "")
 }
+
+/// The same as the blocking `runCommand`, on a thread of its own: an async test that waits
+/// for a tool must not hold one of the few cooperative threads the whole test process
+/// shares (with two suites at once on two cores, D-Bus tests starved that way).
+@discardableResult
+public func runCommand(_ argv: [String], environment: [String: String]? = nil, stdin: Data? = nil) async throws -> CommandResult {
+    try await offPool { try runCommand(argv, environment: environment, stdin: stdin) as CommandResult }
+}
+
+/// The same as the blocking `sha256(ofFile:)`, off the cooperative pool.
+public func sha256(ofFile path: String) async throws -> String {
+    try await offPool { try sha256(ofFile: path) as String }
+}

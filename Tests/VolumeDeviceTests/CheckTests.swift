@@ -14,8 +14,8 @@ extension DeviceIntegration {
                 try FileManager.default.createDirectory(atPath: prepared.exportPath + "/sub", withIntermediateDirectories: false)
                 try await VolumePreparer.release(prepared, logger: testLogger)
                 // A cleared directory inode plus the "has errors" state: preen mode gives up (exit 4).
-                try mustRun(["debugfs", "-w", "-R", "clri /data", image])
-                try mustRun(["debugfs", "-w", "-R", "ssv state 2", image])
+                try await mustRun(["debugfs", "-w", "-R", "clri /data", image])
+                try await mustRun(["debugfs", "-w", "-R", "ssv state 2", image])
 
                 let error = await refusal(scratch.preparer(image))
                 guard case .filesystemErrors(_, let status, _) = error else { Issue.record("got \(String(describing: error))"); return }
@@ -49,14 +49,14 @@ extension DeviceIntegration {
                 try FileManager.default.createDirectory(atPath: prepared.exportPath + "/sub", withIntermediateDirectories: false)
                 try await VolumePreparer.release(prepared, logger: testLogger)
                 // A wrong link count plus the "has errors" state, so that preen looks and fixes it.
-                try mustRun(["debugfs", "-w", "-R", "sif /data/sub links_count 7", image])
-                try mustRun(["debugfs", "-w", "-R", "ssv state 2", image])
-                #expect(try runCommand(["e2fsck", "-fn", image]).status == 4, "the damage is there")
+                try await mustRun(["debugfs", "-w", "-R", "sif /data/sub links_count 7", image])
+                try await mustRun(["debugfs", "-w", "-R", "ssv state 2", image])
+                #expect(try await runCommand(["e2fsck", "-fn", image]).status == 4, "the damage is there")
 
                 let repaired = try await scratch.preparer(image).prepare()
                 #expect(FileManager.default.fileExists(atPath: repaired.exportPath + "/sub"))
                 try await VolumePreparer.release(repaired, logger: testLogger)
-                #expect(try runCommand(["e2fsck", "-fn", image]).status == 0, "left clean")
+                #expect(try await runCommand(["e2fsck", "-fn", image]).status == 0, "left clean")
             }
         }
     }

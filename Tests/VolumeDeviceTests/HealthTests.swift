@@ -44,7 +44,7 @@ extension DeviceIntegration {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 320)
                 let prepared = try await scratch.preparer(image, fsType: .xfs).prepare()
-                try mustRun(["xfs_io", "-x", "-c", "shutdown", scratch.mountPoint])
+                try await mustRun(["xfs_io", "-x", "-c", "shutdown", scratch.mountPoint])
                 let health = FilesystemProbe(logger: testLogger).check(prepared, readOnlyShare: false)
                 guard case .readOnly(let reason) = health else { Issue.record("got \(health)"); return }
                 print("probe: \(reason)")
@@ -59,7 +59,7 @@ extension DeviceIntegration {
             guard mayRun("adoptedVolumeIsProbedAtItsRoot") else { return }
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
-                try mustRun(["mkfs.ext4", "-q", "-F", image])
+                try await mustRun(["mkfs.ext4", "-q", "-F", image])
                 let prepared = try await scratch.preparer(image, recoveryDir: scratch.directory.file("records")).prepare()
                 #expect(FilesystemProbe.probePath(prepared) == scratch.mountPoint + "/.share-manager-probe")
                 #expect(FilesystemProbe(logger: testLogger).check(prepared, readOnlyShare: false) == .healthy)
@@ -77,7 +77,7 @@ extension DeviceIntegration {
                 guard case .readOnlyNeedsFormat = blank else { Issue.record("got \(String(describing: blank))"); return }
                 try await VolumePreparer.release(try await scratch.preparer(image).prepare(), logger: testLogger)
 
-                let before = try sha256(ofFile: image)
+                let before = try await sha256(ofFile: image)
                 let prepared = try await scratch.preparer(image, mountOptions: ["ro", "noatime"], readOnly: true).prepare()
                 #expect(mountOptions(scratch.mountPoint).hasPrefix("ro"))
                 #expect(FilesystemProbe(logger: testLogger).check(prepared, readOnlyShare: true) == .healthy)
@@ -85,7 +85,7 @@ extension DeviceIntegration {
                 guard case .readOnly(let reason) = asWritable else { Issue.record("got \(asWritable)"); return }
                 #expect(reason.contains("mounted read-only"))
                 try await VolumePreparer.release(prepared, logger: testLogger)
-                #expect(try sha256(ofFile: image) == before, "a read-only start wrote to the device")
+                #expect(try await sha256(ofFile: image) == before, "a read-only start wrote to the device")
             }
         }
     }

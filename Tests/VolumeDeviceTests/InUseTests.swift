@@ -11,12 +11,12 @@ extension DeviceIntegration {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let other = try attachElsewhere(image)
-                let before = try sha256(ofFile: image)
+                let before = try await sha256(ofFile: image)
                 let error = await refusal(scratch.preparer(image))
                 guard case .imageAlreadyAttached(_, let loops) = error else { Issue.record("got \(String(describing: error))"); return }
                 #expect(loops == [other])
                 #expect(attachedLoops(image) == [other])
-                #expect(try sha256(ofFile: image) == before)
+                #expect(try await sha256(ofFile: image) == before)
             }
         }
 
@@ -25,19 +25,19 @@ extension DeviceIntegration {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 // No lazy initialisation: a background writer would change the checksum by itself.
-                try mustRun(["mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", image])
+                try await mustRun(["mkfs.ext4", "-q", "-F", "-E", "lazy_itable_init=0,lazy_journal_init=0", image])
                 let other = try attachElsewhere(image)
                 let elsewhere = scratch.directory.file("elsewhere")
                 try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
-                try mustRun(["mount", "-o", "ro", other, elsewhere])
-                let before = try sha256(ofFile: image)
+                try await mustRun(["mount", "-o", "ro", other, elsewhere])
+                let before = try await sha256(ofFile: image)
 
                 let byImage = await refusal(scratch.preparer(image))
                 guard case .imageAlreadyAttached = byImage else { Issue.record("got \(String(describing: byImage))"); return }
                 let byDevice = await refusal(scratch.preparer(other))
                 guard case .deviceMounted(_, let mounts) = byDevice else { Issue.record("got \(String(describing: byDevice))"); return }
                 #expect(mounts == [elsewhere])
-                #expect(try sha256(ofFile: image) == before)
+                #expect(try await sha256(ofFile: image) == before)
                 #expect(attachedLoops(image) == [other])
             }
         }
@@ -76,7 +76,7 @@ extension DeviceIntegration {
             guard mayRun("busyUnmountRetriesThenFails") else { return }
             try await Scratch.with { scratch in
                 try FileManager.default.createDirectory(atPath: scratch.mountPoint, withIntermediateDirectories: true)
-                try mustRun(["mount", "-t", "tmpfs", "tmpfs", scratch.mountPoint])
+                try await mustRun(["mount", "-t", "tmpfs", "tmpfs", scratch.mountPoint])
                 let held = open(scratch.mountPoint + "/held", O_CREAT | O_RDWR, 0o600)
                 try #require(held >= 0)
                 let mounter = Mounter(runner: ToolRunner(logger: testLogger))
@@ -94,7 +94,7 @@ extension DeviceIntegration {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 try FileManager.default.createDirectory(atPath: scratch.mountPoint, withIntermediateDirectories: true)
-                try mustRun(["mount", "-t", "tmpfs", "tmpfs", scratch.mountPoint])
+                try await mustRun(["mount", "-t", "tmpfs", "tmpfs", scratch.mountPoint])
                 let error = await refusal(scratch.preparer(image))
                 guard case .mountPointInUse = error else { Issue.record("got \(String(describing: error))"); return }
                 #expect(attachedLoops(image).isEmpty)

@@ -76,7 +76,7 @@ extension DeviceIntegration {
                 let image = try scratch.image(mebibytes: 64)
                 let preparer = scratch.preparer(image, mkfsOptions: ["-b", "4096", "-i", "65536"], mountOptions: ["noatime,nodev"])
                 let prepared = try await preparer.prepare()
-                let header = try mustRun(["dumpe2fs", "-h", prepared.devicePath]).stdout
+                let header = try await mustRun(["dumpe2fs", "-h", prepared.devicePath]).stdout
                 #expect(header.contains("Block size:               4096"))
                 #expect(header.contains("Inode count:              1024"))
                 let options = mountOptions(scratch.mountPoint)

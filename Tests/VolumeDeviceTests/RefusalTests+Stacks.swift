@@ -10,7 +10,7 @@ extension DeviceIntegration.Refusal {
         guard mayRun("gptPartitionTable", extraTools: ["sfdisk"]) else { return }
         try await Scratch.with { scratch in
             let image = try scratch.image(mebibytes: 64)
-            try #require(try runCommand(["sfdisk", "--quiet", image], stdin: Data("label: gpt\n,,L\n".utf8)).status == 0)
+            try #require(try await runCommand(["sfdisk", "--quiet", image], stdin: Data("label: gpt\n,,L\n".utf8)).status == 0)
             try await expectRefused(scratch, image, naming: "gpt partition table")
         }
     }
@@ -21,8 +21,8 @@ extension DeviceIntegration.Refusal {
         try await Scratch.with { scratch in
             let image = try scratch.image(mebibytes: 64)
             let loop = try attachElsewhere(image)
-            let created = try runCommand(["pvcreate", "--yes", "--quiet", loop], environment: ProcessInfo.processInfo.environment.merging(["LVM_SUPPRESS_FD_WARNINGS": "1"]) { $1 })
-            _ = try runCommand(["losetup", "-d", loop])
+            let created = try await runCommand(["pvcreate", "--yes", "--quiet", loop], environment: ProcessInfo.processInfo.environment.merging(["LVM_SUPPRESS_FD_WARNINGS": "1"]) { $1 })
+            _ = try await runCommand(["losetup", "-d", loop])
             try #require(created.status == 0, "pvcreate failed: \(created.stderr)")
             try await expectRefused(scratch, image, naming: "LVM2_member")
         }
@@ -32,7 +32,7 @@ extension DeviceIntegration.Refusal {
         guard mayRun("bcacheBackingDevice", extraTools: ["make-bcache"]) else { return }
         try await Scratch.with { scratch in
             let image = try scratch.image(mebibytes: 64)
-            try mustRun(["make-bcache", "-B", image])
+            try await mustRun(["make-bcache", "-B", image])
             try await expectRefused(scratch, image, naming: "bcache")
         }
     }

@@ -29,7 +29,7 @@ extension DeviceIntegration {
             guard mayRun("ext4WithoutMarker") else { return }
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
-                try mustRun(["mkfs.ext4", "-q", "-F", image])
+                try await mustRun(["mkfs.ext4", "-q", "-F", image])
                 let error = try await untouchedRefusal(scratch.preparer(image), image: image)
                 guard case .markerMissing(_, .ext4) = error else { Issue.record("got \(String(describing: error))"); return }
                 #expect(error?.description.contains("--recovery-dir") == true)
@@ -43,7 +43,7 @@ extension DeviceIntegration {
                 let key = scratch.directory.file("key")
                 try Data(randomBytes(32)).write(to: URL(fileURLWithPath: key))
                 // pbkdf2 with few iterations: argon2's memory-hard default is slow and needless here.
-                try mustRun([
+                try await mustRun([
                     "cryptsetup", "luksFormat", "--batch-mode", "--key-file", key,
                     "--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000", image,
                 ])
@@ -83,7 +83,7 @@ extension DeviceIntegration {
             guard mayRun("swapSignature", extraTools: ["mkswap"]) else { return }
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
-                try mustRun(["mkswap", image])
+                try await mustRun(["mkswap", image])
                 try await expectRefused(scratch, image, naming: "swap")
             }
         }
@@ -95,7 +95,7 @@ extension DeviceIntegration {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 if TestEnvironment.which("sfdisk") != nil {
-                    _ = try runCommand(["sfdisk", "--quiet", image], stdin: Data("label: dos\n,,L\n".utf8))
+                    _ = try await runCommand(["sfdisk", "--quiet", image], stdin: Data("label: dos\n,,L\n".utf8))
                 } else {
                     let entry: [UInt8] = [0x00, 0, 0, 0, 0x83, 0, 0, 0, 0x00, 0x08, 0, 0, 0x00, 0xf8, 0x01, 0]
                     try overwrite(image, at: 446, with: entry)
@@ -109,15 +109,15 @@ extension DeviceIntegration {
             guard mayRun("ext4AndXFSAtOnce", extraTools: ["mkfs.xfs"]) else { return }
             try await Scratch.with { scratch in
                 let xfs = try scratch.image("xfs.img", mebibytes: 320)
-                try mustRun(["mkfs.xfs", "-q", "-f", xfs])
+                try await mustRun(["mkfs.xfs", "-q", "-f", xfs])
                 let image = try scratch.image(mebibytes: 64)
-                try mustRun(["mkfs.ext4", "-q", "-F", image])
+                try await mustRun(["mkfs.ext4", "-q", "-F", image])
                 // ext4 leaves its first KiB unused, where the xfs superblock goes: both valid at once.
                 let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: xfs))
                 let superblock = try handle.read(upToCount: 512) ?? Data()
                 try handle.close()
                 try overwrite(image, at: 0, with: Array(superblock))
-                #expect(try runCommand(["blkid", "-p", image]).status == 8)
+                #expect(try await runCommand(["blkid", "-p", image]).status == 8)
                 try await expectRefused(scratch, image, naming: "several signatures")
             }
         }

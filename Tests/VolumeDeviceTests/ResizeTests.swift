@@ -46,7 +46,7 @@ extension DeviceIntegration {
                 try await VolumePreparer.release(first, logger: testLogger)
                 // As on a volume checked long before its last mount: resize2fs then wants a
                 // forced check first, which the start must run itself.
-                #expect(try runCommand(["tune2fs", "-T", "20200101", image]).status == 0)
+                #expect(try await runCommand(["tune2fs", "-T", "20200101", image]).status == 0)
 
                 let second = try await scratch.preparer(image).prepare()
                 #expect(try await grower.deviceSize(of: second) == 128 << 20)

@@ -110,7 +110,16 @@ func randomBytes(_ count: Int) -> [UInt8] {
 /// Runs a command the test depends on and fails the test when it fails.
 @discardableResult
 func mustRun(_ argv: [String]) throws -> CommandResult {
-    let result = try runCommand(argv)
+    try mustSucceed(argv, runCommand(argv))
+}
+
+/// The same, off the cooperative pool (see the async `runCommand`).
+@discardableResult
+func mustRun(_ argv: [String]) async throws -> CommandResult {
+    try mustSucceed(argv, await runCommand(argv))
+}
+
+private func mustSucceed(_ argv: [String], _ result: CommandResult) throws -> CommandResult {
     try #require(result.status == 0, "\(argv.joined(separator: " ")) failed: \(result.stderr)")
     return result
 }
@@ -120,9 +129,9 @@ func mustRun(_ argv: [String]) throws -> CommandResult {
 func untouchedRefusal(
     _ preparer: VolumePreparer, image: String, sourceLocation: SourceLocation = #_sourceLocation
 ) async throws -> DeviceError? {
-    let before = try sha256(ofFile: image)
+    let before = try await sha256(ofFile: image)
     let error = await refusal(preparer)
-    #expect(try sha256(ofFile: image) == before, "image changed", sourceLocation: sourceLocation)
+    #expect(try await sha256(ofFile: image) == before, "image changed", sourceLocation: sourceLocation)
     #expect(attachedLoops(image).isEmpty, "loop device left attached", sourceLocation: sourceLocation)
     return error
 }

@@ -13,7 +13,7 @@ extension DeviceIntegration {
             guard mayRun("pendingLabelAloneIsFormattedAgain(\(fsType))", extraTools: ["mkfs.xfs", "xfs_io", "e2label"]) else { return }
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: fsType == .xfs ? 320 : 64)
-                try mustRun([fsType.mkfsCommand.tool] + fsType.mkfsCommand.arguments + ["-L", "sm-pending", image])
+                try await mustRun([fsType.mkfsCommand.tool] + fsType.mkfsCommand.arguments + ["-L", "sm-pending", image])
                 let prepared = try await scratch.preparer(image, fsType: fsType).prepare()
                 #expect(prepared.formatted && !prepared.adopted)
                 #expect(try VolumeMarker.read(fromRoot: scratch.mountPoint)?.volume == "vol-a")
@@ -28,7 +28,7 @@ extension DeviceIntegration {
             guard mayRun("layoutWithoutMarkerIsFormattedAgain") else { return }
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
-                try mustRun(["mkfs.ext4", "-q", "-F", "-L", "sm-pending", image])
+                try await mustRun(["mkfs.ext4", "-q", "-F", "-L", "sm-pending", image])
                 try scratch.mountedElsewhere(image) { root in
                     try FileManager.default.createDirectory(atPath: root + "/.share-manager/recovery", withIntermediateDirectories: true)
                     try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
@@ -53,7 +53,7 @@ extension DeviceIntegration {
                 let first = try await scratch.preparer(image, fsType: fsType).prepare()
                 try Data("kept".utf8).write(to: URL(fileURLWithPath: first.exportPath + "/file"))
                 try await VolumePreparer.release(first, logger: testLogger)
-                try mustRun(fsType == .ext4 ? ["e2label", image, "sm-pending"] : ["xfs_admin", "-L", "sm-pending", image])
+                try await mustRun(fsType == .ext4 ? ["e2label", image, "sm-pending"] : ["xfs_admin", "-L", "sm-pending", image])
                 #expect(blkidLabel(image) == "sm-pending")
 
                 let second = try await scratch.preparer(image, fsType: fsType).prepare()
