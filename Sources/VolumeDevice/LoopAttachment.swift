@@ -39,12 +39,34 @@ public struct LoopAttachment: Sendable, Equatable {
     @discardableResult
     public static func detach(_ device: String, ifBacking image: String, logger: Logger) throws(DeviceError) -> LoopDetach {
         guard let identity = try FileIdentity.of(image) else { return .notBacking }
-        let outcome = try LoopIoctl.detach(device, ifBacking: identity)
+        var outcome = try LoopIoctl.detach(device, ifBacking: identity)
+        if outcome == .detached, !released(device, from: identity) { outcome = .deferred }
         switch outcome {
         case .detached: logger.info("detached loop device", metadata: ["device": "\(device)", "image": "\(image)"])
+        case .deferred:
+            logger.warning("loop device still holds the image after the detach: another process has it open, and the kernel detaches it when that one closes it", metadata: ["device": "\(device)", "image": "\(image)"])
         case .notBacking: logger.warning("loop device no longer holds the image; left alone", metadata: ["device": "\(device)", "image": "\(image)"])
         }
         return outcome
+    }
+
+    /// Waits (up to 2 s) until `device` no longer holds the image. While anyone else has the
+    /// device open, LOOP_CLR_FD only marks it to be cleared at their last close: another
+    /// share-manager on the node looking for its own image's loop device opens every bound
+    /// one for a moment, and a child forked just then holds our descriptor until its exec.
+    /// Without the wait, a restart right after a release could find the image still
+    /// attached and refuse it.
+    private static func released(_ device: String, from image: FileIdentity) -> Bool {
+        let backingFile = "/sys/block/\(device.split(separator: "/").last ?? "")/loop/backing_file"
+        let deadline = ContinuousClock.now + .seconds(2)
+        while true {
+            guard let backing = try? SystemCall.readFile(backingFile),
+                  let bound = try? FileIdentity.of(backing.trimmingLineBreaks),
+                  bound.device == image.device, bound.inode == image.inode
+            else { return true }
+            if ContinuousClock.now >= deadline { return false }
+            usleep(5_000)
+        }
     }
 
     /// Every loop device backed by the file at `image`, found two ways: the kernel's own

@@ -67,6 +67,9 @@ enum LoopIoctl {
 /// What `LoopIoctl.detach` found.
 public enum LoopDetach: Sendable, Equatable {
     case detached
+    /// Cleared, but someone else still had the device open 2 s later: the kernel detaches it
+    /// at their last close.
+    case deferred
     /// The device is unbound or holds another file: it was left alone.
     case notBacking
 }

@@ -89,6 +89,32 @@ extension DeviceIntegration {
             }
         }
 
+        /// Another process holding the device open turns LOOP_CLR_FD into "clear at last
+        /// close": the detach waits for that close, and says when it did not come.
+        @Test func detachWaitsForAnotherOpenerToLetGo() async throws {
+            guard mayRun("detachWaitsForAnotherOpenerToLetGo") else { return }
+            try await Scratch.with { scratch in
+                let image = try scratch.image(mebibytes: 16)
+                let loop = try attachElsewhere(image)
+                // A brief opener, as another share-manager's scan is: closed while the detach waits.
+                let brief = open(loop, O_RDONLY | O_CLOEXEC)
+                try #require(brief >= 0)
+                let closer = Task.detached { try await Task.sleep(for: .milliseconds(300)); close(brief) }
+                #expect(try LoopAttachment.detach(loop, ifBacking: image, logger: testLogger) == .detached)
+                #expect(attachedLoops(image).isEmpty)
+                try await closer.value
+
+                // One that stays: the detach gives up after its wait and says so.
+                let again = try attachElsewhere(image)
+                let held = open(again, O_RDONLY | O_CLOEXEC)
+                try #require(held >= 0)
+                #expect(try LoopAttachment.detach(again, ifBacking: image, logger: testLogger) == .deferred)
+                #expect(attachedLoops(image) == [again])
+                close(held)
+                #expect(await SocketProbe.waitUntil(timeout: .seconds(5)) { attachedLoops(image).isEmpty }, "not detached at the last close")
+            }
+        }
+
         @Test func mountPointAlreadyMounted() async throws {
             guard mayRun("mountPointAlreadyMounted") else { return }
             try await Scratch.with { scratch in
