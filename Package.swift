@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "IDMappingTests", dependencies: ["IDMapping", "TestSupport"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "TestSupport"]),
         .testTarget(name: "GaneshaConfigTests", dependencies: ["GaneshaConfig", "TestSupport"], exclude: ["Golden"]),
-        .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "Supervision", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ShareManagerTests", dependencies: [
             "ShareManager", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Supervision
 import Testing
 import TestSupport
 @testable import VolumeDevice
@@ -32,13 +33,20 @@ struct Scratch {
     var mountPoint: String { directory.file("mnt") }
 
     /// Runs `body` with a fresh scratch folder and always cleans up.
+    /// A thread for the device tools, which block: on the cooperative pool (one thread per
+    /// core, two here) they held back every other suite's awaits. share-manager keeps them
+    /// off the pool the same way. One is enough: the device suites run one test at a time.
+    private static let executor = BlockingExecutor(name: "test-device")
+
     static func with(_ body: (Scratch) async throws -> Void) async throws {
-        let scratch = Scratch(directory: try TemporaryDirectory(prefix: "sm-volume"))
-        do { try await body(scratch) } catch {
+        try await withTaskExecutorPreference(executor) {
+            let scratch = Scratch(directory: try TemporaryDirectory(prefix: "sm-volume"))
+            do { try await body(scratch) } catch {
+                scratch.cleanUp()
+                throw error
+            }
             scratch.cleanUp()
-            throw error
         }
-        scratch.cleanUp()
     }
 
     /// A sparse image of `mebibytes` MiB.
