@@ -90,10 +90,11 @@ struct GaneshaHeartbeatTests {
             #expect(serials.contains { $0 < beforeStop }, "no beat before SIGSTOP: \(serials), reply \(beforeStop)")
             #expect(serials.contains { $0 > afterContinue }, "no beat after SIGCONT: \(serials), reply \(afterContinue)")
             // Between the two replies lie at least 5.3 s, nearly all of them stopped: a Ganesha
-            // beating while stopped sends five or more there. At most one fits before the stop
-            // takes hold, and one overdue beat may go out on SIGCONT before the second reply.
+            // beating while stopped sends five or more there. One fits before the stop takes
+            // hold, one more when a loaded machine delivers SIGSTOP late (seen with two suites
+            // at once on two cores), and one overdue beat may go out on SIGCONT.
             let between = serials.filter { $0 > beforeStop && $0 < afterContinue }
-            #expect(between.count <= 2, "\(between.count) beats sent between replies \(beforeStop) and \(afterContinue)")
+            #expect(between.count <= 3, "\(between.count) beats sent between replies \(beforeStop) and \(afterContinue)")
             // The calls that timed out leave the connection usable.
             #expect(try await client.showExports().contains { $0.id == 0 })
         }
@@ -129,12 +130,15 @@ struct GaneshaHeartbeatTests {
             #expect(result.finished, "the heartbeat stream did not end with the bus")
             // Inside the 10 s window, with room for the whole suite sharing two cores.
             #expect(ContinuousClock.now - killedAt < .seconds(8))
+            // Timed from the call, not the kill: the stream's end may be read late under load,
+            // but a call on a dead connection must fail at once, well inside its 2 s timeout.
+            let calledAt = ContinuousClock.now
             let callError = await #expect(throws: GaneshaError.self) { try await client.showExports() }
             guard case .disconnected = callError else {
                 Issue.record("expected .disconnected, got \(String(describing: callError))")
                 return
             }
-            #expect(ContinuousClock.now - killedAt < .seconds(4))
+            #expect(ContinuousClock.now - calledAt < .seconds(1))
             guard case .disconnected = await monitorEnded else {
                 Issue.record("HeartbeatMonitor.run() did not report the lost bus")
                 return
