@@ -183,3 +183,41 @@ func withImage(
     try await runCommand(["truncate", "-s", size, image])
     try await body(dir, image)
 }
+
+extension SystemState {
+    /// Mounts the image, lets `body` change it, unmounts and detaches. Blocking: call it off
+    /// the test pool. Attached by hand, because `mount -o loop` detaches only at the loop
+    /// device's last close, which another share-manager's scan of bound loop devices can
+    /// defer past the next start, and share-manager rightly refuses an image still attached.
+    static func changeImage(_ image: String, dir: TemporaryDirectory, _ body: (String) throws -> Void) throws {
+        let root = dir.file("tamper")
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let loop = try runCommand(["losetup", "--find", "--show", image]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard loop.hasPrefix("/dev/loop") else { throw FixtureError("losetup \(image) gave '\(loop)'") }
+        var failure: (any Error)?
+        let mounted = try runCommand(["mount", loop, root])
+        if mounted.status == 0 {
+            do { try body(root) } catch { failure = error }
+            // Something may hold a file of it open for a moment: retry, bounded.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while isMounted(root) && ContinuousClock.now < deadline {
+                if (try? runCommand(["umount", root]))?.status != 0 { usleep(100_000) }
+            }
+        } else {
+            failure = FixtureError("mount \(loop): \(mounted.stderr)")
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        repeat {
+            // Retried while the kernel defers it; by name only while it is still ours.
+            detach(loop, ifBacking: image)
+            if loopDevices(backing: image).isEmpty { break }
+            usleep(100_000)
+        } while ContinuousClock.now < deadline
+        let left = loopDevices(backing: image)
+        guard left.isEmpty else {
+            let holders = (try? runCommand(["sh", "-c", "fuser -vm \(loop) 2>&1; lsof \(loop) 2>&1; grep \(loop.dropFirst(5)) /proc/self/mountinfo"]))?.stdout ?? ""
+            throw FixtureError("\(image) still attached after changing it (\(left)); mounted: \(isMounted(root)); \(holders)")
+        }
+        if let failure { throw failure }
+    }
+}

@@ -18,7 +18,7 @@ struct HostileVolumeTests {
                 let (outside, hash) = try await RawHTTP.offPoolThrowing {
                     try runCommand(["cp", "--sparse=always", base, image])
                     let outside = try Outside(dir.file("outside"))
-                    try Self.tamper(image, dir: dir) { try row.tamper($0, outside.path) }
+                    try SystemState.changeImage(image, dir: dir) { try row.tamper($0, outside.path) }
                     return (outside, try sha256(ofFile: image))
                 }
                 var sm = try ShareManagerUnderTest(volume: PreparedImage.volume, dir: dir, image: image)
@@ -101,41 +101,6 @@ struct HostileVolumeTests {
             FileManager.default.fileExists(atPath: base + $0 + "/node0/" + VolumeTampering.goodRecord)
         }
         #expect(kept, "the good record is gone")
-    }
-
-    /// Mounts the image, lets `body` change it, unmounts and detaches. Runs off the test pool:
-    /// no #require. Attached by hand, because `mount -o loop` detaches asynchronously after
-    /// umount, and share-manager rightly refuses an image that is still attached.
-    private static func tamper(_ image: String, dir: TemporaryDirectory, _ body: (String) throws -> Void) throws {
-        let root = dir.file("tamper")
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let loop = try runCommand(["losetup", "--find", "--show", image]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard loop.hasPrefix("/dev/loop") else { throw FixtureError("losetup \(image) gave '\(loop)'") }
-        var failure: (any Error)?
-        let mounted = try runCommand(["mount", loop, root])
-        if mounted.status == 0 {
-            do { try body(root) } catch { failure = error }
-            // Something may hold a file of it open for a moment: retry, bounded.
-            let deadline = ContinuousClock.now + .seconds(30)
-            while MountInfo.isMounted(root) && ContinuousClock.now < deadline {
-                if (try? runCommand(["umount", root]))?.status != 0 { usleep(100_000) }
-            }
-        } else {
-            failure = FixtureError("mount \(loop): \(mounted.stderr)")
-        }
-        let deadline = ContinuousClock.now + .seconds(10)
-        repeat {
-            // Retried while the kernel defers it; by name only while it is still ours.
-            SystemState.detach(loop, ifBacking: image)
-            if SystemState.loopDevices(backing: image).isEmpty { break }
-            usleep(100_000)
-        } while ContinuousClock.now < deadline
-        let left = SystemState.loopDevices(backing: image)
-        guard left.isEmpty else {
-            let holders = (try? runCommand(["sh", "-c", "fuser -vm \(loop) 2>&1; lsof \(loop) 2>&1; grep \(loop.dropFirst(5)) /proc/self/mountinfo"]))?.stdout ?? ""
-            throw FixtureError("\(image) still attached after tampering (\(left)); mounted: \(MountInfo.isMounted(root)); \(holders)")
-        }
-        if let failure { throw failure }
     }
 }
 

@@ -170,12 +170,11 @@ struct ReclaimTests {
                     #expect(await first.wait(timeout: .seconds(15)) == 0)
                 }
                 // Damage the store while the volume rests.
-                let scratch = dir.file("scratch")
-                try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-                try #require(try await runCommand(["mount", "-o", "loop", image, scratch]).status == 0)
-                try "junk".write(toFile: scratch + "/.share-manager/recovery/v4recov/node0/garbage", atomically: true, encoding: .utf8)
-                try await runCommand(["umount", scratch])
-                SystemState.forceCleanup(mountPoint: scratch, image: image)
+                try await RawHTTP.offPoolThrowing {
+                    try SystemState.changeImage(image, dir: dir) { root in
+                        try "junk".write(toFile: root + "/.share-manager/recovery/v4recov/node0/garbage", atomically: true, encoding: .utf8)
+                    }
+                }
 
                 let second = try await startServed(sm, name: "second")
                 try await stoppingAfterwards(second) {

@@ -6,20 +6,20 @@ import TestSupport
 @Suite("share-manager across volume states", .serialized, .timeLimit(.minutes(8)))
 struct VolumeStateTests {
     /// An ext4 made elsewhere with a file at its root.
-    private func makeForeignExt4(_ image: String, dir: TemporaryDirectory) throws {
-        try runCommand(["mkfs.ext4", "-q", "-F", image])
-        let scratch = dir.file("scratch")
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        try #require(try runCommand(["mount", "-o", "loop", image, scratch]).status == 0)
-        try "made elsewhere\n".write(toFile: scratch + "/hello.txt", atomically: true, encoding: .utf8)
-        try runCommand(["umount", scratch])
+    private func makeForeignExt4(_ image: String, dir: TemporaryDirectory) async throws {
+        try await RawHTTP.offPoolThrowing {
+            try runCommand(["mkfs.ext4", "-q", "-F", image])
+            try SystemState.changeImage(image, dir: dir) { root in
+                try "made elsewhere\n".write(toFile: root + "/hello.txt", atomically: true, encoding: .utf8)
+            }
+        }
     }
 
     @Test("an adopted ext4 is refused without --recovery-dir and served at its root with it")
     func adopted() async throws {
         guard realPartsAvailable("adopted", python: true) else { return }
         try await withImage(prefix: "sm-adopt") { dir, image in
-            try makeForeignExt4(image, dir: dir)
+            try await makeForeignExt4(image, dir: dir)
             let before = try await sha256(ofFile: image)
             var sm = try ShareManagerUnderTest(volume: "vol-adopt", dir: dir, image: image)
             let refused = try sm.start(name: "no-recovery-dir")
