@@ -83,6 +83,11 @@ def main() -> int:
                          cell(r"share-manager start->/readyz 200 ([0-9.]+ ms)", s) + " vs bare ganesha.nfsd "
                          + cell(r"bare ganesha.nfsd start->listening ([0-9.]+ ms)", s),
                          cell(r"ratio ([0-9.]+x)", s), "≤ 1.5×"))
+            rows.append(("start → ready, block device (median)",
+                         cell(r"^median, block device: share-manager ([0-9.]+ ms)", s) + " vs by hand (blkid -p, e2fsck -p, mount, ganesha.nfsd) "
+                         + cell(r"by hand \(blkid -p, e2fsck -p, mount, ganesha.nfsd\) ([0-9.]+ ms)", s),
+                         cell(r"by hand .*?\(ratio ([0-9.]+x)\)", s) + " (vs bare: "
+                         + cell(r"^median, block device: .*?\(ratio ([0-9.]+x)\)", s) + ")", ""))
         t = outputs.get("throughput", "")
         for target in ("share-manager", "longhorn", "local"):
             row = re.search(rf"^\| {target} \| (\S+) \| (\S+) \| (\S*) \| (\S*) \| (\S*) \| (\S*) \|$", t, re.M)

@@ -1,14 +1,24 @@
 #!/usr/bin/env python3
-"""Start-to-ready time: share-manager vs a bare ganesha.nfsd with the same config.
+"""Start-to-ready time: share-manager vs a bare ganesha.nfsd, and vs the same steps by hand.
 
 share-manager: from process start to the first 200 from /readyz (device checked and
-mounted, private bus and Ganesha started, export added and confirmed over D-Bus).
-Baseline: from process start of a bare `ganesha.nfsd -F` (same main config plus the same
-EXPORT block, on an already mounted filesystem and an already running bus) to its NFS port
-accepting TCP. Both on an existing ext4 filesystem (the format is a one-off).
+mounted, private bus and Ganesha started, export confirmed over D-Bus). Two ways:
+  image  --device is the image file, attached to a loop device by share-manager;
+  block  --device is a loop device attached before the clock starts, as a Pod's block
+         device (volumeDevices) is there before the container starts.
+Baselines, both on the same block device, with a dbus-daemon already running:
+  bare     `ganesha.nfsd -F` (same main config and EXPORT) on a filesystem mounted
+           beforehand, to its NFS port accepting TCP: the issue's baseline, which does none
+           of the device work;
+  by hand  the least a start script must do before serving a volume it did not just
+           format, timed from this (already running) Python process: `blkid -p`,
+           `e2fsck -p`, `mount`, then the same `ganesha.nfsd` to its port accepting TCP.
+           A stand-in for a shell entrypoint (Longhorn's share-manager does these steps in
+           Go, without share-manager's refusals, marker check or readiness check).
+All on an existing ext4 filesystem (the format is a one-off).
 
 Usage (root): bench/startup.py [--runs N] [--binary PATH]
-Prints each run and the medians, and the ratio share-manager / bare Ganesha.
+Prints each run and the medians, and the ratios.
 """
 import argparse
 import os
@@ -22,8 +32,6 @@ import tempfile
 import time
 
 from common import RELEASE_BINARY, can_run, free_port, ready
-
-
 
 
 def wait_for(check, timeout=60.0, interval=0.005) -> bool:
@@ -43,21 +51,19 @@ def accepts_tcp(port: int) -> bool:
         return False
 
 
-
-
-def share_manager_args(binary, work, image, nfs_port, http_port):
-    return [binary, "run", "--volume", "bench", "--device", image,
+def share_manager_args(binary, work, device, nfs_port, http_port):
+    return [binary, "run", "--volume", "bench", "--device", device,
             "--mount-point", f"{work}/mnt", "--state-dir", f"{work}/state",
             "--nfs-address", "127.0.0.1", "--nfs-port", str(nfs_port),
             "--http-address", "127.0.0.1", "--http-port", str(http_port),
             "--grace-period", "5", "--lease-lifetime", "5"]
 
 
-def time_share_manager(binary, work, image) -> float:
+def time_share_manager(binary, work, device) -> float:
     nfs_port, http_port = free_port(), free_port()
     log = open(f"{work}/share-manager.log", "ab")
     start = time.monotonic()
-    proc = subprocess.Popen(share_manager_args(binary, work, image, nfs_port, http_port), stdout=log, stderr=log)
+    proc = subprocess.Popen(share_manager_args(binary, work, device, nfs_port, http_port), stdout=log, stderr=log)
     try:
         if not wait_for(lambda: ready(http_port) or proc.poll() is not None) or proc.poll() is not None:
             raise SystemExit(f"share-manager did not become ready; see {work}/share-manager.log")
@@ -68,45 +74,68 @@ def time_share_manager(binary, work, image) -> float:
             raise SystemExit(f"share-manager exited {proc.returncode}; see {work}/share-manager.log")
 
 
-def time_bare_ganesha(binary, work, image) -> float:
-    """Mount and start a bus outside the timing, then time Ganesha alone."""
-    nfs_port, http_port = free_port(), free_port()
-    render = share_manager_args(binary, work, image, nfs_port, http_port)
-    render[1] = "render"
-    rendered = subprocess.run(render, check=True, capture_output=True, text=True).stdout
-    config = "\n".join(line for line in rendered.splitlines() if not line.startswith("# ====="))
-    bare = f"{work}/bare"
-    os.makedirs(bare, exist_ok=True)
-    with open(f"{bare}/ganesha.conf", "w") as f:
-        f.write(config)
-    loop = subprocess.run(["losetup", "--find", "--show", image], check=True, capture_output=True, text=True).stdout.strip()
-    os.makedirs(f"{work}/mnt", exist_ok=True)
-    subprocess.run(["mount", "-o", "errors=remount-ro", loop, f"{work}/mnt"], check=True)
-    bus_conf = f"{bare}/bus.conf"
-    template = open(os.path.join(os.path.dirname(__file__), "..", "ganesha-templates", "dbus-system-bus.conf.mustache")).read()
-    with open(bus_conf, "w") as f:
-        f.write(template.split("\n", 1)[1].replace("{{runDirectory}}", bare))
-    bus = subprocess.Popen(["dbus-daemon", "--nofork", "--nopidfile", f"--config-file={bus_conf}"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ganesha = None
-    try:
-        wait_for(lambda: os.path.exists(f"{bare}/system_bus_socket"))
-        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=f"unix:path={bare}/system_bus_socket")
-        log = open(f"{bare}/ganesha.log", "ab")
+class Baselines:
+    """A rendered config and a running private bus, shared by the bare and by-hand runs."""
+
+    def __init__(self, binary, work, device):
+        self.work, self.device = work, device
+        self.nfs_port = free_port()
+        render = share_manager_args(binary, work, device, self.nfs_port, free_port())
+        render[1] = "render"
+        rendered = subprocess.run(render, check=True, capture_output=True, text=True).stdout
+        self.dir = f"{work}/bare"
+        os.makedirs(self.dir, exist_ok=True)
+        with open(f"{self.dir}/ganesha.conf", "w") as f:
+            f.write("\n".join(line for line in rendered.splitlines() if not line.startswith("# =====")))
+        bus_conf = f"{self.dir}/bus.conf"
+        template = open(os.path.join(os.path.dirname(__file__), "..", "ganesha-templates", "dbus-system-bus.conf.mustache")).read()
+        with open(bus_conf, "w") as f:
+            f.write(template.split("\n", 1)[1].replace("{{runDirectory}}", self.dir))
+        self.bus = subprocess.Popen(["dbus-daemon", "--nofork", "--nopidfile", f"--config-file={bus_conf}"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: os.path.exists(f"{self.dir}/system_bus_socket"))
+        self.env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=f"unix:path={self.dir}/system_bus_socket")
+
+    def close(self):
+        self.bus.terminate()
+        self.bus.wait(timeout=10)
+
+    def _serve(self, start, steps=()):
+        """Runs `steps` (the by-hand device work), then Ganesha until it accepts TCP; the
+        time from `start`. Unmounts afterwards."""
+        mnt = f"{self.work}/mnt"
+        ganesha = None
+        try:
+            for step in steps:
+                subprocess.run(step, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            log = open(f"{self.dir}/ganesha.log", "ab")
+            ganesha = subprocess.Popen(["ganesha.nfsd", "-F", "-f", f"{self.dir}/ganesha.conf", "-L", "/dev/stdout",
+                                        "-p", f"{self.dir}/ganesha.pid"], stdout=log, stderr=log, env=self.env)
+            if not wait_for(lambda: accepts_tcp(self.nfs_port) or ganesha.poll() is not None) or ganesha.poll() is not None:
+                raise SystemExit(f"Ganesha did not listen; see {self.dir}/ganesha.log")
+            return time.monotonic() - start
+        finally:
+            if ganesha:
+                ganesha.send_signal(signal.SIGTERM)
+                ganesha.wait(timeout=30)
+            subprocess.run(["umount", mnt], check=False, stderr=subprocess.DEVNULL)
+
+    def bare(self) -> float:
+        os.makedirs(f"{self.work}/mnt", exist_ok=True)
+        subprocess.run(["mount", "-o", "errors=remount-ro", self.device, f"{self.work}/mnt"], check=True)
+        return self._serve(time.monotonic())
+
+    def by_hand(self) -> float:
         start = time.monotonic()
-        ganesha = subprocess.Popen(["ganesha.nfsd", "-F", "-f", f"{bare}/ganesha.conf", "-L", "/dev/stdout",
-                                    "-p", f"{bare}/ganesha.pid"], stdout=log, stderr=log, env=env)
-        if not wait_for(lambda: accepts_tcp(nfs_port) or ganesha.poll() is not None) or ganesha.poll() is not None:
-            raise SystemExit(f"bare Ganesha did not listen; see {bare}/ganesha.log")
-        return time.monotonic() - start
-    finally:
-        if ganesha:
-            ganesha.send_signal(signal.SIGTERM)
-            ganesha.wait(timeout=30)
-        bus.terminate()
-        bus.wait(timeout=10)
-        subprocess.run(["umount", f"{work}/mnt"], check=False)
-        subprocess.run(["losetup", "-d", loop], check=False)
+        return self._serve(start, [
+            ["blkid", "-p", "-o", "export", self.device],
+            ["e2fsck", "-p", self.device],
+            ["mount", "-o", "errors=remount-ro", self.device, f"{self.work}/mnt"],
+        ])
+
+
+def median_ms(values):
+    return statistics.median(values) * 1000
 
 
 def main() -> int:
@@ -119,17 +148,37 @@ def main() -> int:
     work = tempfile.mkdtemp(prefix="sm-bench-")
     image = f"{work}/bench.img"
     subprocess.run(["truncate", "-s", "256M", image], check=True)
+    loop = None
+    baselines = None
     try:
         time_share_manager(args.binary, work, image)  # formats the blank image once; not counted
-        ours, bare = [], []
+        loop = subprocess.run(["losetup", "--find", "--show", image], check=True, capture_output=True, text=True).stdout.strip()
+        baselines = Baselines(args.binary, work, loop)
+        times = {"image": [], "block": [], "bare": [], "hand": []}
         for i in range(args.runs):
-            ours.append(time_share_manager(args.binary, work, image))
-            bare.append(time_bare_ganesha(args.binary, work, image))
-            print(f"run {i + 1}: share-manager {ours[-1] * 1000:7.1f} ms   bare ganesha.nfsd {bare[-1] * 1000:7.1f} ms")
-        m_ours, m_bare = statistics.median(ours), statistics.median(bare)
-        print(f"median: share-manager start->/readyz 200 {m_ours * 1000:.1f} ms; "
-              f"bare ganesha.nfsd start->listening {m_bare * 1000:.1f} ms; ratio {m_ours / m_bare:.2f}x")
+            # Interleaved, so that a busy moment of the machine falls on all four alike.
+            subprocess.run(["losetup", "-d", loop], check=True)
+            times["image"].append(time_share_manager(args.binary, work, image))
+            loop = subprocess.run(["losetup", "--find", "--show", image], check=True, capture_output=True, text=True).stdout.strip()
+            baselines.device = loop
+            times["block"].append(time_share_manager(args.binary, work, loop))
+            times["bare"].append(baselines.bare())
+            times["hand"].append(baselines.by_hand())
+            print(f"run {i + 1}: share-manager image {times['image'][-1] * 1000:6.1f} ms, "
+                  f"block {times['block'][-1] * 1000:6.1f} ms; bare ganesha.nfsd {times['bare'][-1] * 1000:6.1f} ms; "
+                  f"by hand {times['hand'][-1] * 1000:6.1f} ms", flush=True)
+        m = {k: median_ms(v) for k, v in times.items()}
+        print(f"median: share-manager start->/readyz 200 {m['image']:.1f} ms; "
+              f"bare ganesha.nfsd start->listening {m['bare']:.1f} ms; ratio {m['image'] / m['bare']:.2f}x")
+        print(f"median, block device: share-manager {m['block']:.1f} ms; bare ganesha.nfsd {m['bare']:.1f} ms "
+              f"(ratio {m['block'] / m['bare']:.2f}x); by hand (blkid -p, e2fsck -p, mount, ganesha.nfsd) "
+              f"{m['hand']:.1f} ms (ratio {m['block'] / m['hand']:.2f}x)")
     finally:
+        if baselines:
+            baselines.close()
+        subprocess.run(["umount", f"{work}/mnt"], check=False, stderr=subprocess.DEVNULL)
+        if loop:
+            subprocess.run(["losetup", "-d", loop], check=False)
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

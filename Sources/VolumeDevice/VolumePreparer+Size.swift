@@ -5,7 +5,7 @@ extension VolumePreparer {
     /// device was shrunk underneath): reads past its end fail, and nothing can repair that.
     func measure(_ blockDevice: String, label: String) throws(DeviceError) -> (device: Int64, filesystem: Int64) {
         let device = try SystemCall.size(of: blockDevice)
-        let filesystem = try FilesystemGeometry.size(of: blockDevice, filesystem: fsType, runner: runner)
+        let filesystem = try FilesystemGeometry.unmountedSize(of: blockDevice, filesystem: fsType, runner: runner)
         guard filesystem <= device else { throw .deviceShrank(device: label, deviceBytes: device, filesystemBytes: filesystem) }
         return (device, filesystem)
     }
