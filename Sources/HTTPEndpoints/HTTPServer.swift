@@ -129,7 +129,11 @@ public struct HTTPServer: Sendable {
     }
 
     private static func tooLarge(_ limits: HTTPLimits) -> HTTPResponse {
-        HTTPResponse(status: .payloadTooLarge, body: "request body over \(limits.maxBodyBytes) bytes\n")
+        // JSON like every other refusal of the control API, which is who sends bodies.
+        HTTPResponse(
+            status: .payloadTooLarge, contentType: "application/json",
+            body: "{\"error\": \"request body over \(limits.maxBodyBytes) bytes\"}\n"
+        )
     }
 
     private func write(

@@ -13,14 +13,13 @@ public enum FilesystemHealth: Sendable, Equatable {
 /// `rw` in mountinfo tells: ext4 after an error shows `rw … emergency_ro`, and a shut-down
 /// xfs shows nothing at all. Only a real write, made durable, tells for sure.
 public struct FilesystemProbe: Sendable {
-    static let probeName = ".share-manager-probe"
     let logger: Logger
 
     public init(logger: Logger) {
         self.logger = logger
     }
 
-    /// Reads mountinfo, and for a read-write share writes, fsyncs and removes a small file on
+    /// Reads mountinfo, and for a read-write share writes and fsyncs a small nameless file on
     /// the exported filesystem. A read-only share is healthy while it is mounted. Blocks while
     /// the write runs: a failed ext4 or a shut-down xfs answers at once, but a device that
     /// stops answering altogether blocks it, so callers bound how long they wait.
@@ -40,7 +39,7 @@ public struct FilesystemProbe: Sendable {
             state = " is mounted read-only"
         }
         do throws(DeviceError) {
-            try writeProbe(at: Self.probePath(volume))
+            try writeProbe(in: Self.probeDirectory(volume))
         } catch {
             let detail: String
             if case .systemCall(_, _, let errno) = error {
@@ -54,28 +53,28 @@ public struct FilesystemProbe: Sendable {
         return .healthy
     }
 
-    /// In the marker folder of our own layout, outside the export; at the root of an adopted
+    /// The marker folder of our own layout, outside the export; the root of an adopted
     /// filesystem, which is the exported one (the recovery dir may live elsewhere).
-    static func probePath(_ volume: PreparedVolume) -> String {
-        volume.adopted ? volume.mountPoint + "/" + probeName : volume.mountPoint + "/" + VolumeMarker.folderName + "/" + probeName
+    static func probeDirectory(_ volume: PreparedVolume) -> String {
+        volume.adopted ? volume.mountPoint : volume.mountPoint + "/" + VolumeMarker.folderName
     }
 
-    private func writeProbe(at path: String) throws(DeviceError) {
-        // An adopted filesystem's root is the export: any NFS client can put a symlink here,
-        // and root must not write through it (to /etc/shadow, say). Remove, never follow.
-        unlink(path)
-        let fd = try SystemCall.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600)
-        do throws(DeviceError) {
-            try SystemCall.write(fd, Array("share-manager write probe\n".utf8), path: path)
-            try SystemCall.fsync(fd, path: path)
-        } catch {
-            close(fd)
-            unlink(path)
-            throw error
-        }
-        close(fd)
-        guard unlink(path) == 0 else { throw .systemCall("unlink", path: path, errno: errno) }
+    /// O_TMPFILE: Linux's unnamed file in `directory`, gone at close. With no name there is
+    /// nothing for an NFS client to collide with at an adopted root: a client's file of the
+    /// probe's old name was removed every 5 s, a folder of that name made the volume look
+    /// unhealthy, and a symlink there had to be guarded against. ext4 and xfs support it;
+    /// a filesystem gone read-only refuses the open (EROFS), a shut-down xfs the write or
+    /// fsync (EIO).
+    private func writeProbe(in directory: String) throws(DeviceError) {
+        let fd = try SystemCall.open(directory, Self.unnamedFile | O_WRONLY | O_NOFOLLOW, mode: 0o600)
+        defer { close(fd) }
+        try SystemCall.write(fd, Array("share-manager write probe\n".utf8), path: directory)
+        try SystemCall.fsync(fd, path: directory)
     }
+
+    /// O_TMPFILE is a macro over two flags that Swift does not import: __O_TMPFILE
+    /// (0o20000000 on every Linux architecture but alpha, parisc and sparc) and O_DIRECTORY.
+    static let unnamedFile: Int32 = 0o20000000 | O_DIRECTORY
 
     private func report(_ volume: PreparedVolume, _ reason: String) -> FilesystemHealth {
         logger.error("volume is not writable", metadata: ["mountPoint": "\(volume.mountPoint)", "reason": "\(reason)"])

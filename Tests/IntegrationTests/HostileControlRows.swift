@@ -63,13 +63,13 @@ struct HostileRequest: Sendable, CustomTestStringConvertible {
         .json("nested 20 000 deep", String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000)),
         .json("body on an endpoint that takes none", #"{"force":true}"#, path: "/v1/trim"),
         // Sizes: the HTTP layer answers before any handler runs.
-        HostileRequest(attack: "body over 64 KiB (Content-Length)", body: big, statuses: [413], jsonError: false),
+        HostileRequest(attack: "body over 64 KiB (Content-Length)", body: big, statuses: [413]),
         HostileRequest(
             attack: "body over 64 KiB (chunked)",
             raw: Array("POST /v1/log-level HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
                 + (0..<3).flatMap { _ in Array("6000\r\n".utf8) + [UInt8](repeating: 0x61, count: 0x6000) + Array("\r\n".utf8) }
                 + Array("0\r\n\r\n".utf8),
-            statuses: [413], jsonError: false
+            statuses: [413]
         ),
         HostileRequest(attack: "one header of 9 KiB", method: "GET", path: "/v1/status", headers: ["X-Pad: " + String(repeating: "p", count: 9 * 1024)], statuses: [400, 431], jsonError: false),
         HostileRequest(attack: "2 000 small headers", method: "GET", path: "/v1/status", headers: (0..<2000).map { "X-H\($0): v" }, statuses: [400, 431], jsonError: false),
@@ -98,6 +98,6 @@ struct HostileRequest: Sendable, CustomTestStringConvertible {
         // The unix socket: no token, the same strictness.
         HostileRequest(attack: "malformed JSON over the unix socket", body: Array(#"{"ganesha":"#.utf8), auth: .none, via: .unixSocket, statuses: [400]),
         HostileRequest(attack: "unknown path over the unix socket", method: "GET", path: "/v1/../etc", auth: .none, via: .unixSocket, statuses: [404]),
-        HostileRequest(attack: "body over 64 KiB over the unix socket", body: big, auth: .none, via: .unixSocket, statuses: [413], jsonError: false),
+        HostileRequest(attack: "body over 64 KiB over the unix socket", body: big, auth: .none, via: .unixSocket, statuses: [413]),
     ]
 }

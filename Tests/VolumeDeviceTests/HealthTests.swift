@@ -11,8 +11,10 @@ extension DeviceIntegration {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let prepared = try await scratch.preparer(image).prepare()
+                let folder = FilesystemProbe.probeDirectory(prepared)
+                let before = try FileManager.default.contentsOfDirectory(atPath: folder)
                 #expect(FilesystemProbe(logger: testLogger).check(prepared, readOnlyShare: false) == .healthy)
-                #expect(!FileManager.default.fileExists(atPath: FilesystemProbe.probePath(prepared)), "probe file removed")
+                #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == before, "the probe left a file")
                 let trimmed = try await Trimmer.trim(prepared, logger: testLogger)
                 print("fstrim trimmed \(trimmed.map(String.init) ?? "an unreadable number of") bytes")
                 #expect((trimmed ?? 0) > 0)
@@ -54,16 +56,27 @@ extension DeviceIntegration {
             }
         }
 
-        /// The probe of an adopted filesystem writes at its root, which is what is exported.
+        /// The probe of an adopted filesystem writes at its root, which is what is exported,
+        /// and leaves no name there: whatever the users keep under the name the probe once
+        /// had (a file, a folder, a symlink) stays as it is, and the volume stays healthy.
         @Test func adoptedVolumeIsProbedAtItsRoot() async throws {
             guard mayRun("adoptedVolumeIsProbedAtItsRoot") else { return }
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 try await mustRun(["mkfs.ext4", "-q", "-F", image])
                 let prepared = try await scratch.preparer(image, recoveryDir: scratch.directory.file("records")).prepare()
-                #expect(FilesystemProbe.probePath(prepared) == scratch.mountPoint + "/.share-manager-probe")
+                let root = scratch.mountPoint
+                #expect(FilesystemProbe.probeDirectory(prepared) == root)
                 #expect(FilesystemProbe(logger: testLogger).check(prepared, readOnlyShare: false) == .healthy)
-                #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.mountPoint) == ["lost+found"])
+                #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["lost+found"])
+
+                try Data("a user's file\n".utf8).write(to: URL(fileURLWithPath: root + "/.share-manager-probe"))
+                try FileManager.default.createDirectory(atPath: root + "/.share-manager-probe.d", withIntermediateDirectories: false)
+                try FileManager.default.createSymbolicLink(atPath: root + "/probe-link", withDestinationPath: "/etc/hostname")
+                let before = try FileManager.default.contentsOfDirectory(atPath: root).sorted()
+                #expect(FilesystemProbe(logger: testLogger).check(prepared, readOnlyShare: false) == .healthy)
+                #expect(try FileManager.default.contentsOfDirectory(atPath: root).sorted() == before)
+                #expect(try String(contentsOfFile: root + "/.share-manager-probe", encoding: .utf8) == "a user's file\n")
                 try await VolumePreparer.release(prepared, logger: testLogger)
             }
         }
