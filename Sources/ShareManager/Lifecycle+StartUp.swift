@@ -166,6 +166,11 @@ extension Lifecycle {
         _ started: Started, busAddress: String, sink: AsyncStream<ShareManagerRuntime.Event>.Continuation
     ) async throws {
         try? FileManager.default.removeItem(atPath: layout.ganeshaPidFile)
+        // Every start, not only the first: a crash during an in-place restart's grace period
+        // leaves the records this repairs.
+        if let root = started.settings?.recoveryRoot.value {
+            _ = RecoveryStore(root: root, logger: logger).mergeInterruptedGrace()
+        }
         try await pinPickedPort(started)
         let environment = ChildEnvironment.make(["DBUS_SYSTEM_BUS_ADDRESS": busAddress])
         let ganesha = try await SupervisedProcess.start(

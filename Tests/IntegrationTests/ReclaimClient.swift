@@ -39,10 +39,19 @@ struct ReclaimClient {
 
     /// Waits for the first event called `name` (or an error event, or the client's exit).
     func wait(for name: String, timeout: Duration) async -> [String: Any]? {
+        await wait(for: name, count: 1, timeout: timeout)
+    }
+
+    /// Waits for the `count`th event called `name`, e.g. the second reclaim after a second crash.
+    func wait(for name: String, count: Int, timeout: Duration) async -> [String: Any]? {
         let deadline = ContinuousClock.now + timeout
+        func found() -> [String: Any]? {
+            let matching = events.filter { $0["event"] as? String == name }
+            return matching.count >= count ? matching[count - 1] : nil
+        }
         while ContinuousClock.now < deadline {
-            if let found = event(name) { return found }
-            if event("error") != nil || !process.isRunning { return event(name) }
+            if let hit = found() { return hit }
+            if event("error") != nil || !process.isRunning { return found() }
             try? await Task.sleep(for: .milliseconds(50))
         }
         return nil

@@ -69,3 +69,33 @@ struct RecoveryTests {
         #expect(mode == 0o700)
     }
 }
+
+@Suite("Records of a grace period cut short by a crash")
+struct InterruptedGraceTests {
+    @Test("a client in both v4old and v4recov is merged into one record; its files are kept; others are left alone")
+    func mergesDuplicates() throws {
+        let dir = try TemporaryDirectory(prefix: "sm-recovery")
+        defer { dir.remove() }
+        let root = dir.file("recovery")
+        let old = root + "/v4old/node0", recovered = root + "/v4recov/node0"
+        let files = FileManager.default
+        let twice = "::ffff:127.0.0.1-(8:client-a)"
+        let onlyOld = "::ffff:127.0.0.1-(8:client-b)"
+        let long = "::ffff:127.0.0.1-(600:" + String(repeating: "x", count: 200)
+        for path in [old + "/" + twice, recovered + "/" + twice, old + "/" + onlyOld,
+                     old + "/" + long + "/rest", recovered + "/" + long + "/rest"] {
+            try files.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
+        // Handles revoked from the client, as Ganesha records them: files in its folder.
+        try Data().write(to: URL(fileURLWithPath: old + "/" + twice + "/handle-1"))
+        try Data().write(to: URL(fileURLWithPath: old + "/" + twice + "/handle-2"))
+        try Data().write(to: URL(fileURLWithPath: recovered + "/" + twice + "/handle-2"))
+
+        let merged = RecoveryStore(root: root, logger: Logger(label: "test")).mergeInterruptedGrace()
+        #expect(merged == [twice])
+        #expect(try files.contentsOfDirectory(atPath: old).sorted() == [long, onlyOld].sorted())
+        #expect(try files.contentsOfDirectory(atPath: recovered).sorted() == [long, twice].sorted())
+        #expect(try files.contentsOfDirectory(atPath: recovered + "/" + twice).sorted() == ["handle-1", "handle-2"])
+        #expect(RecoveryStore(root: root, logger: Logger(label: "test")).mergeInterruptedGrace().isEmpty, "a second pass finds nothing")
+    }
+}
