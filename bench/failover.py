@@ -7,10 +7,16 @@ Scenarios, each with 1 and 10 clients that hold an open file and a byte-range lo
   failover            SIGKILL share-manager; its mount and loop device are removed (as a
                       volume detach would) and a fresh share-manager starts on the same image
                       with another mount point and state dir, as on another node.
+  killed-in-grace     SIGKILL Ganesha, and once every client has reclaimed, SIGKILL the
+                      restarted Ganesha again, inside the grace period the first kill began.
+                      Times count from the second kill; new opens are probed by a fresh
+                      client (`try-open`, every 0.5 s), since the holders' own probe would
+                      be cut off by the second kill.
 Reported per run: the slowest client's time to its first accepted write after the kill,
 and the time until a brand-new open succeeds (grace lifted), next to --grace-period.
 
 Usage (root, after `swift build -c release`): bench/failover.py [--runs 3] [--clients 1,10]
+       [--scenarios ganesha-killed,failover,killed-in-grace]
 """
 import argparse
 import json
@@ -65,35 +71,39 @@ class Server:
 
 
 class Client:
-    def __init__(self, work, nfs_port, index):
+    def __init__(self, work, nfs_port, index, probe_grace=True):
         self.out = f"{work}/client-{index}.jsonl"
         self.proc = subprocess.Popen(
             ["python3", CLIENT, "hold", "--server", "127.0.0.1", "--port", str(nfs_port), "--export", "bench",
              "--file", f"f{index}.bin", "--owner", f"bench-client-{index}", "--lock-offset", "0",
-             "--lock-length", "100", "--write-bytes", "4096", "--probe-grace", "--duration", "600",
-             "--reconnect-timeout", "180"],
+             "--lock-length", "100", "--write-bytes", "4096", "--duration", "600",
+             "--reconnect-timeout", "180"] + (["--probe-grace"] if probe_grace else []),
             stdout=open(self.out, "w"), stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
 
-    def event(self, name):
+    def event(self, name, nth=1):
+        seen = 0
         try:
             for line in open(self.out):
                 item = json.loads(line)
                 if item.get("event") == name:
-                    return item
+                    seen += 1
+                    if seen == nth:
+                        return item
                 if item.get("event") == "error":
                     raise SystemExit(f"client error: {item}")
         except FileNotFoundError:
             pass
         return None
 
-    def wait(self, name, timeout=300):
+    def wait(self, name, timeout=300, nth=1):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = self.event(name)
+            found = self.event(name, nth)
             if found:
                 return found
             time.sleep(0.02)
-        raise SystemExit(f"client never reported {name}; see {self.out}")
+        raise SystemExit(f"client never reported {name} (#{nth}); see {self.out}")
+
 
     def stop(self):
         if self.proc.poll() is None:
@@ -104,6 +114,21 @@ class Client:
                 self.proc.kill()
 
 
+def new_open_accepted(nfs_port, work, timeout=300):
+    """When a brand-new client's OPEN is first accepted (grace lifted), probing every 0.5 s."""
+    deadline = time.monotonic() + timeout
+    attempt = 0
+    while time.monotonic() < deadline:
+        attempt += 1
+        out = subprocess.run(["python3", CLIENT, "try-open", "--server", "127.0.0.1", "--port", str(nfs_port),
+                              "--export", "bench", "--file", f"new-{attempt}.bin", "--owner", "bench-new"],
+                             capture_output=True, text=True).stdout
+        answers = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        if any(a.get("event") == "open" and a.get("status") == "NFS4_OK" for a in answers):
+            return time.monotonic()
+        time.sleep(0.5)
+    raise SystemExit(f"no new open accepted within {timeout} s; see {work}")
+
 def one_run(binary, scenario, clients, grace, lease):
     work = tempfile.mkdtemp(prefix="sm-failover-")
     image = f"{work}/bench.img"
@@ -112,10 +137,18 @@ def one_run(binary, scenario, clients, grace, lease):
     servers, holders = [], []
     try:
         servers.append(Server(binary, work, image, "a", nfs_port, grace, lease))
-        holders = [Client(work, nfs_port, i) for i in range(clients)]
+        holders = [Client(work, nfs_port, i, probe_grace=scenario != "killed-in-grace") for i in range(clients)]
         for c in holders:
             c.wait("holding", 60)
         killed = time.monotonic()
+        if scenario == "killed-in-grace":
+            os.kill(servers[0].ganesha_pid(), signal.SIGKILL)
+            for c in holders:
+                c.wait("reclaimed", 60)
+            killed = time.monotonic()
+            os.kill(servers[0].ganesha_pid(), signal.SIGKILL)
+            first_write = max(c.wait("write-ok", nth=2)["t"] for c in holders) - killed
+            return first_write, new_open_accepted(nfs_port, work) - killed
         if scenario == "ganesha-killed":
             os.kill(servers[0].ganesha_pid(), signal.SIGKILL)
         else:
@@ -142,6 +175,7 @@ def main() -> int:
     parser.add_argument("--clients", default="1,10")
     parser.add_argument("--grace", type=int, default=90)
     parser.add_argument("--lease", type=int, default=60)
+    parser.add_argument("--scenarios", default="ganesha-killed,failover,killed-in-grace")
     parser.add_argument("--binary", default=RELEASE_BINARY)
     args = parser.parse_args()
     if not can_run("failover.py", args.binary):
@@ -149,7 +183,7 @@ def main() -> int:
     print(f"Grace_Period {args.grace} s, Lease_Lifetime {args.lease} s, {args.runs} runs each")
     print("| scenario | clients | first write after kill (median) | new opens accepted (median) |")
     print("|---|---|---|---|")
-    for scenario in ["ganesha-killed", "failover"]:
+    for scenario in args.scenarios.split(","):
         for clients in [int(c) for c in args.clients.split(",")]:
             results = [one_run(args.binary, scenario, clients, args.grace, args.lease) for _ in range(args.runs)]
             writes = ", ".join(f"{w:.1f}" for w, _ in results)

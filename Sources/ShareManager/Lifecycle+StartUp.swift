@@ -175,7 +175,8 @@ extension Lifecycle {
         let environment = ChildEnvironment.make(["DBUS_SYSTEM_BUS_ADDRESS": busAddress])
         let ganesha = try await SupervisedProcess.start(
             name: "ganesha", executable: Executables.find("ganesha.nfsd"),
-            arguments: ["-F", "-f", layout.ganeshaConfig, "-L", "/dev/stdout", "-p", layout.ganeshaPidFile],
+            arguments: ["-F", "-f", layout.ganeshaConfig, "-L", "/dev/stdout", "-p", layout.ganeshaPidFile,
+                        "-E", String(started.nextEpoch())],
             environment: environment, logger: logger, onLine: { [grace = state.grace] in grace.observe($0) }
         )
         started.ganesha = ganesha

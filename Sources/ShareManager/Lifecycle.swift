@@ -32,6 +32,18 @@ struct Lifecycle: Sendable {
         var busAddress: String?
         /// What the config was rendered from, to render it again with a pinned port.
         var settings: GaneshaSettings?
+        /// The epoch the last Ganesha was started with (see `nextEpoch`).
+        var ganeshaEpoch: UInt32 = 0
+
+        /// Ganesha takes its epoch from its start time in whole seconds and builds client and
+        /// session ids from it. Restarted in place within the same second (the first restart
+        /// is immediate), it would hand out the ids of the instance before: a reconnecting
+        /// client's SEQUENCE on its old session then lands in another client's session
+        /// (seen: NFS4ERR_SEQ_MISORDERED). So each start gets a later epoch than the last.
+        func nextEpoch(now: UInt32 = UInt32(clamping: time(nil))) -> UInt32 {
+            ganeshaEpoch = max(now, ganeshaEpoch &+ 1)
+            return ganeshaEpoch
+        }
     }
 
     func run(

@@ -15,6 +15,12 @@ struct RecoveryTests {
         #expect(policy.recordDeath(at: start + .seconds(6)) == nil)
     }
 
+    @Test("every Ganesha start gets a later epoch than the last, also within one second or when the clock steps back")
+    func epochs() {
+        let started = Lifecycle.Started()
+        #expect([100, 100, 100, 50, 200, 200].map { started.nextEpoch(now: $0) } == [100, 101, 102, 103, 200, 201])
+    }
+
     @Test("deaths older than 5 minutes no longer count")
     func restartWindow() {
         var policy = RestartPolicy()
