@@ -168,15 +168,22 @@ extension Lifecycle {
         try? FileManager.default.removeItem(atPath: layout.ganeshaPidFile)
         // Every start, not only the first: a crash during an in-place restart's grace period
         // leaves the records this repairs.
+        var recordedEpoch: UInt32?
         if let root = started.settings?.recoveryRoot.value {
-            _ = RecoveryStore(root: root, logger: logger).mergeInterruptedGrace()
+            let store = RecoveryStore(root: root, logger: logger)
+            _ = store.mergeInterruptedGrace()
+            recordedEpoch = store.lastGaneshaEpoch()
+        }
+        let epoch = started.nextEpoch(recorded: recordedEpoch)
+        if let root = started.settings?.recoveryRoot.value {
+            RecoveryStore(root: root, logger: logger).recordGaneshaEpoch(epoch)
         }
         try await pinPickedPort(started)
         let environment = ChildEnvironment.make(["DBUS_SYSTEM_BUS_ADDRESS": busAddress])
         let ganesha = try await SupervisedProcess.start(
             name: "ganesha", executable: Executables.find("ganesha.nfsd"),
             arguments: ["-F", "-f", layout.ganeshaConfig, "-L", "/dev/stdout", "-p", layout.ganeshaPidFile,
-                        "-E", String(started.nextEpoch())],
+                        "-E", String(epoch)],
             environment: environment, logger: logger, onLine: { [grace = state.grace] in grace.observe($0) }
         )
         started.ganesha = ganesha

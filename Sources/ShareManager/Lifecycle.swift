@@ -36,12 +36,14 @@ struct Lifecycle: Sendable {
         var ganeshaEpoch: UInt32 = 0
 
         /// Ganesha takes its epoch from its start time in whole seconds and builds client and
-        /// session ids from it. Restarted in place within the same second (the first restart
-        /// is immediate), it would hand out the ids of the instance before: a reconnecting
-        /// client's SEQUENCE on its old session then lands in another client's session
-        /// (seen: NFS4ERR_SEQ_MISORDERED). So each start gets a later epoch than the last.
-        func nextEpoch(now: UInt32 = UInt32(clamping: time(nil))) -> UInt32 {
-            ganeshaEpoch = max(now, ganeshaEpoch &+ 1)
+        /// session ids from it. Started again within the same second (the first in-place
+        /// restart is immediate; a fresh instance after a quick failover may be as fast), it
+        /// would hand out the ids of the instance before: a reconnecting client's SEQUENCE on
+        /// its old session then lands in another client's session (seen:
+        /// NFS4ERR_SEQ_MISORDERED). So each start gets a later epoch than the last one of this
+        /// process and than `recorded`, the last one any instance recorded on the volume.
+        func nextEpoch(now: UInt32 = UInt32(clamping: time(nil)), recorded: UInt32? = nil) -> UInt32 {
+            ganeshaEpoch = max(now, max(ganeshaEpoch, recorded ?? 0) &+ 1)
             return ganeshaEpoch
         }
     }

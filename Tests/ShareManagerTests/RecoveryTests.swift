@@ -19,6 +19,30 @@ struct RecoveryTests {
     func epochs() {
         let started = Lifecycle.Started()
         #expect([100, 100, 100, 50, 200, 200].map { started.nextEpoch(now: $0) } == [100, 101, 102, 103, 200, 201])
+        // Another instance's, recorded on the volume, counts too; a damaged one cannot stop a start.
+        #expect(Lifecycle.Started().nextEpoch(now: 100, recorded: 100) == 101)
+        #expect(Lifecycle.Started().nextEpoch(now: 100, recorded: 90) == 100)
+        #expect(Lifecycle.Started().nextEpoch(now: 100, recorded: .max) == 100)
+    }
+
+    @Test("the epoch recorded on the volume is read back; anything but a small regular file with a number is ignored")
+    func recordedEpoch() throws {
+        let dir = try TemporaryDirectory(prefix: "sm-recovery")
+        defer { dir.remove() }
+        let store = RecoveryStore(root: dir.path, logger: Logger(label: "test"))
+        #expect(store.lastGaneshaEpoch() == nil)
+        store.recordGaneshaEpoch(1_800_000_000)
+        #expect(store.lastGaneshaEpoch() == 1_800_000_000)
+        try "not a number\n".write(toFile: store.epochFile, atomically: true, encoding: .utf8)
+        #expect(store.lastGaneshaEpoch() == nil)
+        try FileManager.default.removeItem(atPath: store.epochFile)
+        #expect(mkfifo(store.epochFile, 0o600) == 0)
+        #expect(store.lastGaneshaEpoch() == nil, "a FIFO must not be read")
+        try FileManager.default.removeItem(atPath: store.epochFile)
+        try FileManager.default.createSymbolicLink(atPath: store.epochFile, withDestinationPath: "/etc/hostname")
+        #expect(store.lastGaneshaEpoch() == nil)
+        store.recordGaneshaEpoch(1_800_000_001)
+        #expect(store.lastGaneshaEpoch() == 1_800_000_001, "the symlink is replaced, not written through")
     }
 
     @Test("deaths older than 5 minutes no longer count")
