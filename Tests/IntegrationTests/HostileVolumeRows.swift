@@ -123,5 +123,22 @@ struct VolumeTampering: Sendable, CustomTestStringConvertible {
         .init(attack: "write probe's name is a symlink to a host file", outcome: .served(quarantined: 0), tamper: { root, outside in
             try FileManager.default.createSymbolicLink(atPath: root + "/.share-manager/.share-manager-probe", withDestinationPath: outside + "/victim")
         }, afterProbe: true),
+        // The last Ganesha epoch, recorded beside the records: read only from a small regular file.
+        .init(attack: "recorded Ganesha epoch is a FIFO (a read would block the start)", outcome: .served(quarantined: 0)) { root, _ in
+            try record(root, goodRecord)
+            unlink(root + epochFile)  // the image's own, from the run that prepared it
+            guard mkfifo(root + epochFile, 0o600) == 0 else { throw POSIXError(.EEXIST) }
+        },
+        .init(attack: "recorded Ganesha epoch is a symlink to a host file", outcome: .served(quarantined: 0)) { root, outside in
+            try record(root, goodRecord)
+            unlink(root + epochFile)
+            try FileManager.default.createSymbolicLink(atPath: root + epochFile, withDestinationPath: outside + "/victim")
+        },
+        .init(attack: "recorded Ganesha epoch is the largest number there is", outcome: .served(quarantined: 0)) { root, _ in
+            try record(root, goodRecord)
+            try Data("4294967295\n".utf8).write(to: URL(fileURLWithPath: root + epochFile))
+        },
     ]
+
+    static let epochFile = "/.share-manager/recovery/ganesha-epoch"
 }
