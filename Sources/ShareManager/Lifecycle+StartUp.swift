@@ -167,17 +167,11 @@ extension Lifecycle {
     ) async throws {
         try? FileManager.default.removeItem(atPath: layout.ganeshaPidFile)
         // Every start, not only the first: a crash during an in-place restart's grace period
-        // leaves the records this repairs.
-        var recordedEpoch: UInt32?
-        if let root = started.settings?.recoveryRoot.value {
-            let store = RecoveryStore(root: root, logger: logger)
-            _ = store.mergeInterruptedGrace()
-            recordedEpoch = store.lastGaneshaEpoch()
-        }
-        let epoch = started.nextEpoch(recorded: recordedEpoch)
-        if let root = started.settings?.recoveryRoot.value {
-            RecoveryStore(root: root, logger: logger).recordGaneshaEpoch(epoch)
-        }
+        // leaves the records the merge repairs, and each start needs an epoch of its own.
+        let store = started.settings.map { RecoveryStore(root: $0.recoveryRoot.value, logger: logger) }
+        _ = store?.mergeInterruptedGrace()
+        let epoch = started.nextEpoch(recorded: store?.lastGaneshaEpoch())
+        store?.recordGaneshaEpoch(epoch)
         try await pinPickedPort(started)
         let environment = ChildEnvironment.make(["DBUS_SYSTEM_BUS_ADDRESS": busAddress])
         let ganesha = try await SupervisedProcess.start(
