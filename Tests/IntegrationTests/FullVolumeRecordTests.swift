@@ -40,6 +40,8 @@ struct FullVolumeRecordTests {
         let server = try sm.start(name: "server")
         try await stoppingAfterwards(server) {
             try #require(await sm.waitUntilReady(server), "\(server.output)")
+            let name = "share_manager_recovery_record_failures_total"
+            #expect(await sm.metric(name) == 0, "the family is there from the first scrape, at 0")
             // The file exists before the volume fills: opening it then needs no space.
             let made = try await ReclaimClient.run("write-once", sm, name: "pre", ["--file", "held.bin", "--owner", "pre", "--bytes", "4096"])
             try #require(made.contains { $0["event"] as? String == "written" }, "\(made)")
@@ -51,7 +53,6 @@ struct FullVolumeRecordTests {
             ])
             try await stoppingAfterwards(a.process) {
                 try #require(await a.wait(for: "holding", timeout: .seconds(30)) != nil, "\(a.events)")
-                let name = "share_manager_recovery_record_failures_total"
                 let counted = await Self.poll(seconds: 10) { await sm.metric(name) == 1 }
                 let metric = await sm.metric(name)
                 #expect(counted, "\(name): \(String(describing: metric))")
