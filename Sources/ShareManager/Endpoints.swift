@@ -100,6 +100,7 @@ struct Endpoints: Sendable {
         metrics.recoveryClients.set(Double(grace.recordedClients))
         metrics.reclaimedClients.set(Double(grace.reclaimedClients))
         metrics.setRestarts(await state.ganeshaRestarts)
+        metrics.setRecordWriteFailures(state.recordFailures.count)
         if let age = await state.heartbeatAge() {
             metrics.heartbeatAge.set(Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18)
         }

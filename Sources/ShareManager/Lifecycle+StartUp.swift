@@ -178,7 +178,11 @@ extension Lifecycle {
             name: "ganesha", executable: Executables.find("ganesha.nfsd"),
             arguments: ["-F", "-f", layout.ganeshaConfig, "-L", "/dev/stdout", "-p", layout.ganeshaPidFile,
                         "-E", String(epoch)],
-            environment: environment, logger: logger, onLine: { [grace = state.grace] in grace.observe($0) }
+            environment: environment, logger: logger,
+            onLine: { [grace = state.grace, failures = state.recordFailures] in
+                grace.observe($0)
+                failures.observe($0, recoveryRoot: grace.watchedRoot)
+            }
         )
         started.ganesha = ganesha
         ganesha.onExit { [pid = ganesha.pid] in sink.yield(.ganeshaExited(pid: pid, how: "\($0)")) }

@@ -116,5 +116,30 @@ final class ShareMetrics: Sendable {
         if delta > 0 { restarts.increment(by: Int64(delta)) }
     }
 
+    // Recovery records Ganesha could not write (see RecordWriteFailures).
+    private let recordWriteFailures = Mutex<Counter?>(nil)
+    private let countedRecordWriteFailures = Mutex(0)
+
+    /// `share_manager_recovery_record_failures_total`: follows the runtime's count, only up.
+    func setRecordWriteFailures(_ total: Int) {
+        let counter = recordWriteFailures.withLock { counter in
+            if let counter { return counter }
+            let made = registry.makeCounter(
+                descriptor: MetricNameDescriptor(
+                    namespace: "share_manager", metricName: "recovery_record_failures", unitName: "total",
+                    helpText: "Client recovery records Ganesha failed to write (volume full): those clients lose their opens and locks in a Ganesha crash or failover."
+                ),
+                labels: [("volume", volume)]
+            )
+            counter = made
+            return made
+        }
+        let delta = countedRecordWriteFailures.withLock { counted -> Int in
+            defer { counted = max(counted, total) }
+            return max(0, total - counted)
+        }
+        if delta > 0 { counter.increment(by: Int64(delta)) }
+    }
+
     func render() -> String { registry.emitToString() }
 }

@@ -26,10 +26,13 @@ actor RuntimeState {
     let logger: Logger
     /// Ganesha's grace period as its log tells it; read by the metrics without the actor.
     nonisolated let grace: GraceTracker
+    /// Client recovery records Ganesha failed to write, from its log; read by the metrics.
+    nonisolated let recordFailures: RecordWriteFailures
 
     init(logger: Logger) {
         self.logger = logger
         grace = GraceTracker(logger: logger)
+        recordFailures = RecordWriteFailures(logger: logger)
     }
 
     func ganeshaRestarting() {
