@@ -27,7 +27,7 @@ enum TrustedPath {
             var info = stat()
             guard lstat(prefix, &info) == 0 else {
                 if errno == ENOENT { return }
-                throw refuse(flag, prefix, "cannot be checked (\(String(cString: strerror(errno))))")
+                throw refuse(flag, prefix, "cannot be checked (\(String(cString: strerror(errno)))); choose another --\(flag)")
             }
             try checkOwner(info, prefix, flag: flag)
             switch info.st_mode & S_IFMT {
@@ -35,14 +35,14 @@ enum TrustedPath {
                 try checkMode(info, prefix, flag: flag, last: isLast ? last : nil)
             case S_IFLNK:
                 guard let resolved = realpath(prefix, nil) else {
-                    throw refuse(flag, prefix, "is a symbolic link that leads nowhere (\(String(cString: strerror(errno))))")
+                    throw refuse(flag, prefix, "is a symbolic link that leads nowhere (\(String(cString: strerror(errno)))); remove it or choose another --\(flag)")
                 }
                 let target = String(cString: resolved)
                 free(resolved)
                 // realpath leaves no link in `target`, so this goes one level deep at most.
                 try check(target, flag: flag, last: isLast ? last : .notWritableByOthers)
             default:
-                throw refuse(flag, prefix, "is not a directory")
+                throw refuse(flag, prefix, "is not a directory; choose another --\(flag)")
             }
         }
     }
@@ -56,7 +56,7 @@ enum TrustedPath {
         for part in path.split(separator: "/") {
             partial += "/" + part
             if mkdir(partial, 0o700) != 0 && errno != EEXIST {
-                throw refuse(flag, partial, "cannot be created (\(String(cString: strerror(errno))))")
+                throw refuse(flag, partial, "cannot be created (\(String(cString: strerror(errno)))); choose another --\(flag)")
             }
         }
         try check(path, flag: flag, last: last)

@@ -38,6 +38,10 @@ struct HostileFlagsTests {
             #expect(run.stderr.utf8.count < 4096, "the error line echoes too much (\(run.stderr.utf8.count) bytes)")
             #expect(!run.stderr.dropLast().unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }, "control characters reach the terminal")
             #expect(run.stdout.isEmpty, "stdout: \(run.stdout)")
+            if !row.planted.isEmpty {
+                // Which path, and what to do about it.
+                #expect(run.stderr.contains(dir.path + "/") && ["chmod", "chown", "choose another"].contains { run.stderr.contains($0) }, "\(run.stderr)")
+            }
             await untouched.expectUntouched(row.attack, mountPoint: dir.file("mnt"))
             #expect(!FileManager.default.fileExists(atPath: dir.file("mnt")), "the mount point was created")
             #expect(!FileManager.default.fileExists(atPath: dir.file("state")), "the state dir was created")
