@@ -34,6 +34,7 @@ public struct RunCommand: AsyncParsableCommand {
     public func run() async throws {
         let resolved = try options.resolve(requireDevice: true)
         let templates = try TemplateSet.locate(resolved.templatesDir)
+        try resolved.prepareTrustedPaths()
         let code = await ShareManagerRuntime(options: resolved, templates: templates).run()
         if code != 0 { throw ExitCode(code) }
     }
@@ -51,6 +52,7 @@ public struct RenderCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let resolved = try options.resolve(requireDevice: false)
+        try resolved.checkTrustedPaths()
         let rendered = try TemplateSet.locate(resolved.templatesDir).renderGanesha(resolved.ganesha)
         let layout = StateLayout(stateDir: resolved.stateDir)
         print("# ===== \(layout.ganeshaConfig)")

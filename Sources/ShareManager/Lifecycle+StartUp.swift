@@ -62,7 +62,6 @@ extension Lifecycle {
         notifier.status("starting Ganesha")
         let settings = try settings(for: volume)
         started.settings = settings
-        try await writeStateFiles(settings)
         try checkRecoveryStore(at: settings.recoveryRoot.value)
         try await startGanesha(started, busAddress: bus.address, sink: sink)
         guard !stop.isRequested else { throw StartupError.stopped }
@@ -86,17 +85,19 @@ extension Lifecycle {
         return settings
     }
 
-    private func writeStateFiles(_ settings: GaneshaSettings) async throws {
+    /// Writes every file Ganesha reads from the settings in memory, before every start: a
+    /// file on disk is never trusted to still say what was rendered (a swapped `export.conf`
+    /// would otherwise be what a restarted Ganesha serves). A port Ganesha picked is pinned,
+    /// so clients and the Service that points at it need not move.
+    private func renderGaneshaFiles(_ started: Started) async throws {
+        guard var settings = started.settings else { return }
+        if options.ganesha.nfsPort == 0 { settings.nfsPort = await state.endpoint?.port ?? 0 }
         let rendered = templates.renderGanesha(settings)
         do {
-            try FileManager.default.createDirectory(
-                atPath: options.stateDir.value, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
-            )
-            try Data(rendered.main.utf8).write(to: URL(fileURLWithPath: layout.ganeshaConfig), options: .atomic)
-            try Data(rendered.export.utf8).write(to: URL(fileURLWithPath: layout.exportConfig), options: .atomic)
+            try AtomicFile.write(rendered.main, to: layout.ganeshaConfig)
+            try AtomicFile.write(rendered.export, to: layout.exportConfig)
             if let domain = options.idmapDomain, let path = settings.idmapConfig {
-                let config = try IDMapDomain.renderConfig(domain: domain)
-                try Data(config.utf8).write(to: URL(fileURLWithPath: path.value), options: .atomic)
+                try AtomicFile.write(try IDMapDomain.renderConfig(domain: domain), to: path.value)
             }
         } catch {
             throw StartupError.stateDir(options.stateDir.value, "\(error)")
@@ -122,12 +123,10 @@ extension Lifecycle {
         }
         let busDir = try SafePath(validating: layout.busDirectory, flag: "state-dir")
         do {
-            try FileManager.default.createDirectory(
-                atPath: busDir.value, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
-            )
+            // Inside the private state dir; a folder left from an insecure past is refused.
+            try TrustedPath.prepare(busDir.value, flag: "state-dir", last: .privateDirectory)
             try? FileManager.default.removeItem(atPath: layout.busSocket)
-            let config = templates.renderBusConfig(runDirectory: busDir)
-            try Data(config.utf8).write(to: URL(fileURLWithPath: layout.busConfig), options: .atomic)
+            try AtomicFile.write(templates.renderBusConfig(runDirectory: busDir), to: layout.busConfig)
         } catch {
             throw StartupError.stateDir(busDir.value, "\(error)")
         }
@@ -172,7 +171,7 @@ extension Lifecycle {
         _ = store?.mergeInterruptedGrace()
         let epoch = started.nextEpoch(recorded: store?.lastGaneshaEpoch())
         store?.recordGaneshaEpoch(epoch)
-        try await pinPickedPort(started)
+        try await renderGaneshaFiles(started)
         let environment = ChildEnvironment.make(["DBUS_SYSTEM_BUS_ADDRESS": busAddress])
         let ganesha = try await SupervisedProcess.start(
             name: "ganesha", executable: Executables.find("ganesha.nfsd"),
@@ -225,19 +224,6 @@ extension Lifecycle {
         await state.ganeshaStarted(ganesha, client: client)
         logger.info("Ganesha started", metadata: ["pid": "\(ganesha.pid)", "port": "\(port)"])
         await publishEndpoint(port: port, pid: pid)
-    }
-
-    /// A port Ganesha picked is kept across its in-place restarts, so clients and the
-    /// Service that points at it need not move.
-    private func pinPickedPort(_ started: Started) async throws {
-        guard options.ganesha.nfsPort == 0, var settings = started.settings else { return }
-        settings.nfsPort = await state.endpoint?.port ?? 0
-        let rendered = templates.renderGanesha(settings)
-        do {
-            try Data(rendered.main.utf8).write(to: URL(fileURLWithPath: layout.ganeshaConfig), options: .atomic)
-        } catch {
-            throw StartupError.stateDir(options.stateDir.value, "\(error)")
-        }
     }
 
     /// Logs the endpoint and writes `endpoint.json` for a manager that points the Service here.

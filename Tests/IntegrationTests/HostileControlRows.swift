@@ -37,6 +37,13 @@ struct HostileRequest: Sendable, CustomTestStringConvertible {
         HostileRequest(attack: attack, path: path, body: Array(body.utf8), statuses: [status])
     }
 
+    var overUnixSocket: HostileRequest {
+        var copy = self
+        copy.via = .unixSocket
+        copy.auth = .none
+        return copy
+    }
+
     static let big = [UInt8](repeating: UInt8(ascii: "a"), count: 70 * 1024)
 
     static let rows: [HostileRequest] = [
@@ -62,6 +69,13 @@ struct HostileRequest: Sendable, CustomTestStringConvertible {
         .json("number beyond Double", #"{"shareManager":1e999999}"#),
         .json("nested 20 000 deep", String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000)),
         .json("body on an endpoint that takes none", #"{"force":true}"#, path: "/v1/trim"),
+        // Issue 16 row 13: a key twice, which parsers resolve differently (first or last wins).
+        .json("the same field twice", #"{"shareManager":"info","shareManager":"debug"}"#),
+        .json("the same field twice, the second escaped", #"{"shareManager":"info","share\u004danager":"debug"}"#),
+        .json("component twice beside a level", #"{"ganesha":"NIV_EVENT","component":"COMPONENT_ALL","component":"COMPONENT_FSAL"}"#),
+        .json("a field twice inside a nested object", #"{"shareManager":"info","ganesha":{"level":"a","level":"b"}}"#),
+        .json("the same field in another case", #"{"shareManager":"info","ShareManager":"debug"}"#),
+        .json("the same field twice over the unix socket", #"{"shareManager":"info","shareManager":"info"}"#).overUnixSocket,
         // Sizes: the HTTP layer answers before any handler runs.
         HostileRequest(attack: "body over 64 KiB (Content-Length)", body: big, statuses: [413]),
         HostileRequest(

@@ -18,6 +18,8 @@ struct HostileFlag: Sendable, CustomTestStringConvertible {
     var with: [String: String] = [:]
     /// Written to `{dir}/token` before the run.
     var token: TokenFile?
+    /// Left in `{dir}` before the run, as another local user could have left it.
+    var planted: [Planted] = []
 
     var testDescription: String { entry == .flag ? attack : "\(attack) (SHARE_MANAGER_\(flag.uppercased().replacingOccurrences(of: "-", with: "_")))" }
 
@@ -25,6 +27,30 @@ struct HostileFlag: Sendable, CustomTestStringConvertible {
 
     static func fill(_ text: String, _ dir: String, _ controlPort: UInt16) -> String {
         text.replacingOccurrences(of: "{dir}", with: dir).replacingOccurrences(of: "{controlPort}", with: String(controlPort))
+    }
+}
+
+/// A folder, file or link in the row's dir, with the owner and mode a local user could give it.
+struct Planted: Sendable {
+    enum Kind: Sendable { case folder, file, link(to: String) }
+
+    let name: String
+    var kind = Kind.folder
+    var mode: mode_t = 0o700
+    var owner: uid_t = 0
+
+    static let nobody: uid_t = 65534
+
+    static func folder(_ name: String, mode: mode_t = 0o700, owner: uid_t = 0) -> Planted {
+        Planted(name: name, mode: mode, owner: owner)
+    }
+
+    static func file(_ name: String, mode: mode_t = 0o600, owner: uid_t = 0) -> Planted {
+        Planted(name: name, kind: .file, mode: mode, owner: owner)
+    }
+
+    static func link(_ name: String, to target: String, owner: uid_t = 0) -> Planted {
+        Planted(name: name, kind: .link(to: target), owner: owner)
     }
 }
 
@@ -50,6 +76,15 @@ extension HostileFlag {
             attack: attack, flag: "control-token-file", value: "{dir}/token",
             with: port ? ["control-port": "{controlPort}"] : [:], token: file
         )
+    }
+
+    /// A row of issue 16 row 2 or 13: `value` names what `planted` leaves in the row's dir.
+    static func planted(_ attack: String, _ flag: String, _ value: String, _ planted: [Planted], with: [String: String] = [:]) -> HostileFlag {
+        HostileFlag(attack: attack, flag: flag, value: value, with: with, planted: planted)
+    }
+
+    static func plantedToken(_ attack: String, _ planted: [Planted]) -> HostileFlag {
+        .planted(attack, "control-token-file", "{dir}/" + planted[planted.count - 1].name, planted, with: ["control-port": "{controlPort}"])
     }
 
     static let longHost = (0..<4).map { _ in String(repeating: "h", count: 63) }.joined(separator: ".")
@@ -142,6 +177,25 @@ extension HostileFlag {
         .token("token file missing", nil),
         .token("token file without a control port", TokenFile(), port: false),
         .flag("control-address: a host name", "control-address", "localhost", with: ["control-port": "{controlPort}"]),
+        // Issue 16 row 13: the token must be root's and private; a link is followed and its target checked.
+        .plantedToken("token file owned by uid 65534, mode 0600", [.file("token-65534", owner: Planted.nobody)]),
+        .plantedToken("token file group-readable (0640)", [.file("token-0640", mode: 0o640)]),
+        .plantedToken("token file other-readable (0604)", [.file("token-0604", mode: 0o604)]),
+        .plantedToken("token file a link to uid 65534's 0600 file", [.file("their-token", owner: Planted.nobody), .link("token-link", to: "their-token")]),
+        // Issue 16 row 2: whoever can write the state dir, or a folder above it, can swap
+        // the config a restarted Ganesha reads (export.conf saying Path = "/etc").
+        .planted("state-dir: exists with mode 0777", "state-dir", "{dir}/open", [.folder("open", mode: 0o777)]),
+        .planted("state-dir: exists, mode 0700, owned by uid 65534", "state-dir", "{dir}/theirs", [.folder("theirs", owner: Planted.nobody)]),
+        .planted("state-dir: exists, root's but readable by others (0755)", "state-dir", "{dir}/readable", [.folder("readable", mode: 0o755)]),
+        .planted("state-dir: parent writable by others (0777)", "state-dir", "{dir}/shared/state", [.folder("shared", mode: 0o777)]),
+        .planted("state-dir: parent writable by its group (0775)", "state-dir", "{dir}/group/state", [.folder("group", mode: 0o775)]),
+        .planted("state-dir: parent owned by uid 65534", "state-dir", "{dir}/their/state", [.folder("their", mode: 0o755, owner: Planted.nobody)]),
+        .planted("state-dir: a link of uid 65534 to root's 0700 folder", "state-dir", "{dir}/link", [.folder("real"), .link("link", to: "real", owner: Planted.nobody)]),
+        .planted("state-dir: root's link to a folder open to all", "state-dir", "{dir}/link", [.folder("real", mode: 0o777), .link("link", to: "real")]),
+        .planted("state-dir: a regular file", "state-dir", "{dir}/file", [.file("file")]),
+        .planted("recovery-dir: owned by uid 65534", "recovery-dir", "{dir}/rec", [.folder("rec", owner: Planted.nobody)]),
+        .planted("recovery-dir: parent writable by others", "recovery-dir", "{dir}/shared/rec", [.folder("shared", mode: 0o777)]),
+        .planted("control-socket: in a folder writable by others", "control-socket", "{dir}/shared/control.sock", [.folder("shared", mode: 0o777)]),
         // The same attacks through the environment.
         .env("volume: injection", "volume", #"vol"; } EXPORT { Path = "/"#),
         .env("volume: invalid UTF-8", "volume", "vol-", raw: [0xFF]),

@@ -22,6 +22,8 @@ struct HostileFlagsTests {
             let outputs = dir.file("out")
             try FileManager.default.createDirectory(atPath: outputs, withIntermediateDirectories: true)
             try writeToken(row.token, to: dir.file("token"))
+            try plant(row.planted, in: dir)
+            let plantedBefore = plantedState(row.planted, in: dir)
             let controlPort = try freeTCPPort()
             let untouched = await UntouchedImage(image)
             let blamed = "--" + (row.blamed ?? row.flag)
@@ -36,11 +38,16 @@ struct HostileFlagsTests {
             #expect(run.stderr.utf8.count < 4096, "the error line echoes too much (\(run.stderr.utf8.count) bytes)")
             #expect(!run.stderr.dropLast().unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }, "control characters reach the terminal")
             #expect(run.stdout.isEmpty, "stdout: \(run.stdout)")
+            if !row.planted.isEmpty {
+                // Which path, and what to do about it.
+                #expect(run.stderr.contains(dir.path + "/") && ["chmod", "chown", "choose another"].contains { run.stderr.contains($0) }, "\(run.stderr)")
+            }
             await untouched.expectUntouched(row.attack, mountPoint: dir.file("mnt"))
             #expect(!FileManager.default.fileExists(atPath: dir.file("mnt")), "the mount point was created")
             #expect(!FileManager.default.fileExists(atPath: dir.file("state")), "the state dir was created")
             let left = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
-            #expect(left.isSubset(of: ["volume.img", "token", "out"]), "files appeared: \(left.sorted())")
+            #expect(left.isSubset(of: Set(["volume.img", "token", "out"] + row.planted.map(\.name))), "files appeared: \(left.sorted())")
+            #expect(plantedState(row.planted, in: dir) == plantedBefore, "what the row planted was changed")
 
             // render shares the validation: nothing rendered means nothing injected.
             let render = try await RawProcess.run(
@@ -95,6 +102,32 @@ struct HostileFlagsTests {
             environment.append(Array("\(name)=".utf8) + row.bytes(dir: dir.path, controlPort: controlPort))
         }
         return environment
+    }
+
+    private func plant(_ planted: [Planted], in dir: TemporaryDirectory) throws {
+        for item in planted {
+            let path = dir.file(item.name)
+            switch item.kind {
+            case .folder:
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            case .file:
+                try Data("0123456789abcdef0123456789abcdef".utf8).write(to: URL(fileURLWithPath: path))
+            case .link(let target):
+                try #require(symlink(target, path) == 0)
+            }
+            if case .link = item.kind {} else { try #require(chmod(path, item.mode) == 0) }
+            try #require(lchown(path, item.owner, 0) == 0)
+        }
+    }
+
+    /// Mode, owner and entries of each planted thing: a refused run leaves them as they were.
+    private func plantedState(_ planted: [Planted], in dir: TemporaryDirectory) -> [String] {
+        planted.map { item in
+            var info = stat()
+            lstat(dir.file(item.name), &info)
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir.file(item.name)))?.sorted() ?? []
+            return "\(item.name) \(String(info.st_mode, radix: 8)) \(info.st_uid) \(entries)"
+        }
     }
 
     private func writeToken(_ token: TokenFile?, to path: String) throws {
