@@ -174,11 +174,16 @@ extension Lifecycle {
         store?.recordGaneshaEpoch(epoch)
         try await pinPickedPort(started)
         let environment = ChildEnvironment.make(["DBUS_SYSTEM_BUS_ADDRESS": busAddress])
+        state.grace.expect(epoch: epoch)
         let ganesha = try await SupervisedProcess.start(
             name: "ganesha", executable: Executables.find("ganesha.nfsd"),
             arguments: ["-F", "-f", layout.ganeshaConfig, "-L", "/dev/stdout", "-p", layout.ganeshaPidFile,
                         "-E", String(epoch)],
-            environment: environment, logger: logger, onLine: { [grace = state.grace] in grace.observe($0) }
+            environment: environment, logger: logger, onLine: { [grace = state.grace] in
+                guard let line = GaneshaLogLine($0) else { return [:] }
+                grace.observe(line)
+                return line.metadata
+            }
         )
         started.ganesha = ganesha
         ganesha.onExit { [pid = ganesha.pid] in sink.yield(.ganeshaExited(pid: pid, how: "\($0)")) }
