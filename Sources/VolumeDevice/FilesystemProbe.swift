@@ -28,7 +28,8 @@ public struct FilesystemProbe: Sendable {
     }
 
     /// Reads mountinfo, and for a read-write share writes and fsyncs a small nameless file on
-    /// the exported filesystem. A read-only share is healthy while it is mounted. Blocks while
+    /// the exported filesystem. A read-only share is healthy while it is mounted; a volume
+    /// out of blocks, inodes or quota is `.full`, which is no failure. Blocks while
     /// the write runs: a failed ext4 or a shut-down xfs answers at once, but a device that
     /// stops answering altogether blocks it, so callers bound how long they wait.
     public func check(_ volume: PreparedVolume, readOnlyShare: Bool) -> FilesystemHealth {
@@ -63,7 +64,10 @@ public struct FilesystemProbe: Sendable {
         }
         if !state.isEmpty { return report(volume, name + state + ", although a write probe succeeded") }
         // Measured where clients write: a project quota on the export shows in its statvfs.
-        if let full = VolumeSpace.measure(volume.exportPath)?.full(probeError: outOfSpace) { return .full(full) }
+        let space = VolumeSpace.measure(volume.exportPath)
+        if let full = space?.full(probeError: outOfSpace) ?? outOfSpace.map({ VolumeSpace.Full(resources: [.blocks], error: $0) }) {
+            return .full(full)
+        }
         return .healthy
     }
 
