@@ -11,20 +11,24 @@ extension DeviceIntegration {
         struct Case: Sendable, CustomTestStringConvertible {
             let filesystem: FilesystemType
             let fill: VolumeFill
-            var testDescription: String { "\(filesystem) by \(fill)" }
+            var adopted = false
+            var testDescription: String { "\(adopted ? "adopted " : "")\(filesystem) by \(fill)" }
         }
 
         // xfs allocates inodes from free space (up to imaxpct), so it fills by blocks; running
         // out of its inodes would take some 10^5 files here.
         static let cases: [Case] = [.init(filesystem: .ext4, fill: .blocks), .init(filesystem: .ext4, fill: .inodes),
-                                    .init(filesystem: .xfs, fill: .blocks)]
+                                    .init(filesystem: .xfs, fill: .blocks), .init(filesystem: .ext4, fill: .inodes, adopted: true)]
 
         @Test(arguments: cases)
         func fullIsNotReadOnly(_ full: Case) async throws {
             guard mayRun("fullIsNotReadOnly", extraTools: ["mkfs.xfs"]) else { return }
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: full.filesystem == .xfs ? 320 : 64)
-                let prepared = try await scratch.preparer(image, fsType: full.filesystem).prepare()
+                if full.adopted { try await mustRun(["mkfs.ext4", "-q", "-F", image]) }
+                let records = full.adopted ? scratch.directory.file("records") : nil
+                let prepared = try await scratch.preparer(image, fsType: full.filesystem, recoveryDir: records).prepare()
+                #expect(prepared.adopted == full.adopted)
                 let folder = prepared.exportPath
                 let stopped = try await offPool { full.fill.fill(folder) }
                 #expect(stopped == ENOSPC, "the fill stopped on \(String(cString: strerror(stopped)))")
