@@ -79,14 +79,18 @@ struct ControlActions: Sendable {
             available = Int64(UInt64(stats.f_bavail) * UInt64(stats.f_frsize))
         }
         let health: String
+        var full: [String] = []
         switch await state.filesystemHealth {
         case .healthy: health = "healthy"
+        case .full(let space):
+            health = "\(space)"
+            full = space.resources.map(\.rawValue)
         case .readOnly(let reason): health = "not writable: \(reason)"
         }
         return .init(
             path: volume.devicePath, filesystem: volume.filesystem.rawValue, mountPoint: volume.mountPoint,
             adopted: volume.adopted, formattedThisStart: volume.formatted, sizeBytes: size, availableBytes: available,
-            health: health
+            health: health, full: full
         )
     }
 

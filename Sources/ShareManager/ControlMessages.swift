@@ -20,8 +20,10 @@ public enum ControlMessage {
         public var formattedThisStart: Bool
         public var sizeBytes: Int64?
         public var availableBytes: Int64?
-        /// "healthy", or why the filesystem refuses writes.
+        /// "healthy", why the volume is full, or why the filesystem refuses writes.
         public var health: String
+        /// What ran out ("blocks", "inodes"): empty while clients can write.
+        public var full: [String] = []
     }
 
     public struct Export: Codable, Sendable {

@@ -63,6 +63,8 @@ struct Endpoints: Sendable {
                 return HTTPResponse(status: .serviceUnavailable, body: "no Ganesha heartbeat for \(age.components.seconds) s\n")
             }
             metrics.ganeshaUp.set(Double(1))
+            // A full volume stays live: a restart frees nothing and starts a grace period.
+            if case .full(let full) = await state.filesystemHealth { return HTTPResponse(status: .ok, body: "ok; \(full)\n") }
             return HTTPResponse(status: .ok, body: "ok\n")
         }
     }
@@ -85,6 +87,8 @@ struct Endpoints: Sendable {
             guard await NFSNullProbe.answers(host: nfsHost, port: nfsPort) else {
                 return HTTPResponse(status: .serviceUnavailable, body: "not ready: NFS port \(nfsPort) does not answer an RPC NULL call\n")
             }
+            // Still ready when full: reads and deletes (the cure) go through this endpoint too.
+            if case .full(let full) = await state.filesystemHealth { return HTTPResponse(status: .ok, body: "ready; \(full)\n") }
             return HTTPResponse(status: .ok, body: "ready\n")
         case .success:
             return HTTPResponse(status: .serviceUnavailable, body: "not ready: the export is not active\n")
@@ -110,7 +114,7 @@ struct Endpoints: Sendable {
         if let domain = await state.idmapDomain { metrics.recordIdmapDomain(domain) }
         guard let volume = await state.volume else { return }
         let health = await state.filesystemHealth
-        metrics.filesystemReadOnly.set(Double(health == .healthy ? 0 : 1))
+        metrics.recordHealth(health)
         var stats = statvfs()
         guard statvfs(volume.mountPoint, &stats) == 0 else { return }
         metrics.filesystemSize.set(Double(UInt64(stats.f_blocks) * UInt64(stats.f_frsize)))

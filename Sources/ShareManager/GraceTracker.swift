@@ -26,6 +26,7 @@ final class GraceTracker: Sendable {
 
     private let snapshot = Mutex(Snapshot())
     private let recoveryRoot = Mutex<String?>(nil)
+    private let expectedEpoch = Mutex<UInt32?>(nil)
     private let logger: Logger
 
     init(logger: Logger) { self.logger = logger }
@@ -38,38 +39,64 @@ final class GraceTracker: Sendable {
 
     var current: Snapshot { snapshot.withLock { $0 } }
 
-    /// Fed every line Ganesha prints.
+    /// Lines of another Ganesha (an earlier epoch) say nothing about this one.
+    func expect(epoch: UInt32) { expectedEpoch.withLock { $0 = epoch } }
+
+    /// Fed every line Ganesha prints. A line counts only when its header says Ganesha's
+    /// grace code wrote it (function, component STATE, level EVENT) and its message is the
+    /// whole report: text a client got into a message elsewhere is never read as one.
     func observe(_ line: String) {
-        if let range = line.firstRange(of: "NFS Server Now IN GRACE, duration ") {
-            let seconds = Int(line[range.upperBound...].prefix { $0.isNumber }) ?? 0
-            snapshot.withLock {
-                $0.active = true
-                $0.started = .now
-                $0.duration = .seconds(seconds)
-                $0.recordedClients = 0
-                $0.reclaimedClients = 0
-            }
-            logger.notice("grace period started: only reclaims are served until it ends", metadata: ["duration": "\(seconds) s"])
-        } else if let counts = Self.reclaimCounts(in: line) {
+        guard let line = GaneshaLogLine(line) else { return }
+        observe(line)
+    }
+
+    func observe(_ line: GaneshaLogLine) {
+        guard line.component == "STATE", line.level == "EVENT",
+              expectedEpoch.withLock({ $0.map { UInt64($0) == line.epoch } ?? true }) else { return }
+        switch line.function {
+        case "nfs_start_grace":
+            guard line.message.hasPrefix(Self.startText) else { return }
+            started(seconds: Self.number(line.message.dropFirst(Self.startText.count)) ?? 0)
+        case "nfs_try_lift_grace":
+            guard let counts = Self.reclaimCounts(in: line.message) else { return }
             let pending = pendingClients()
             snapshot.withLock {
                 $0.reclaimedClients = counts.reclaimed
                 $0.recordedClients = counts.recorded
                 $0.pending = pending
             }
-        } else if line.contains("NFS Server Now NOT IN GRACE") {
-            let ended = snapshot.withLock { state -> Snapshot in
-                defer { state.active = false }
-                return state
-            }
-            let lasted = ended.started.map { ContinuousClock.now - $0 } ?? .zero
-            logger.notice("grace period ended", metadata: [
-                "after": "\(Self.seconds(lasted))",
-                "reclaimed": "\(ended.reclaimedClients)", "recorded": "\(ended.recordedClients)",
-                "configured": "\(ended.duration.components.seconds) s",
-                "notReclaimed": "\(ended.pending.joined(separator: ", "))",
-            ])
+        case "nfs_lift_grace_locked" where line.message == "NFS Server Now NOT IN GRACE":
+            ended()
+        default:
+            return
         }
+    }
+
+    static let startText = "NFS Server Now IN GRACE, duration "
+
+    private func started(seconds: Int) {
+        snapshot.withLock {
+            $0.active = true
+            $0.started = .now
+            $0.duration = .seconds(seconds)
+            $0.recordedClients = 0
+            $0.reclaimedClients = 0
+        }
+        logger.notice("grace period started: only reclaims are served until it ends", metadata: ["duration": "\(seconds) s"])
+    }
+
+    private func ended() {
+        let ended = snapshot.withLock { state -> Snapshot in
+            defer { state.active = false }
+            return state
+        }
+        let lasted = ended.started.map { ContinuousClock.now - $0 } ?? .zero
+        logger.notice("grace period ended", metadata: [
+            "after": "\(Self.seconds(lasted))",
+            "reclaimed": "\(ended.reclaimedClients)", "recorded": "\(ended.recordedClients)",
+            "configured": "\(ended.duration.components.seconds) s",
+            "notReclaimed": "\(ended.pending.joined(separator: ", "))",
+        ])
     }
 
     /// At start Ganesha moves every record into `v4old` and re-creates, in `v4recov`, the
@@ -82,14 +109,21 @@ final class GraceTracker: Sendable {
         return names("v4old").subtracting(names("v4recov")).sorted()
     }
 
-    /// `check grace:reclaim complete(N) clid count(M)`.
-    static func reclaimCounts(in line: String) -> (reclaimed: Int, recorded: Int)? {
-        guard let complete = line.firstRange(of: "reclaim complete("),
-              let count = line[complete.upperBound...].firstRange(of: "clid count(") else { return nil }
-        let reclaimed = Int(line[complete.upperBound...].prefix { $0.isNumber })
-        let recorded = Int(line[count.upperBound...].prefix { $0.isNumber })
+    /// The whole message `check grace:reclaim complete(N) clid count(M)`, nothing around it.
+    static func reclaimCounts(in message: Substring) -> (reclaimed: Int, recorded: Int)? {
+        let opening = "check grace:reclaim complete("
+        guard message.hasPrefix(opening), message.hasSuffix(")"),
+              let middle = message.firstRange(of: ") clid count(") else { return nil }
+        let reclaimed = number(message[message.index(message.startIndex, offsetBy: opening.count)..<middle.lowerBound])
+        let recorded = number(message[middle.upperBound..<message.index(before: message.endIndex)])
         guard let reclaimed, let recorded else { return nil }
         return (reclaimed, recorded)
+    }
+
+    /// Ganesha prints counts with `%d`: ASCII digits only, and at most an Int's worth.
+    static func number(_ text: Substring) -> Int? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return Int(text)
     }
 
     /// "12.3 s": one decimal, without a locale (Foundation's unit formatting needs ICU).

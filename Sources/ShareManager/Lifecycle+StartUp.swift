@@ -173,14 +173,17 @@ extension Lifecycle {
         store?.recordGaneshaEpoch(epoch)
         try await renderGaneshaFiles(started)
         let environment = ChildEnvironment.make(["DBUS_SYSTEM_BUS_ADDRESS": busAddress])
+        state.grace.expect(epoch: epoch)
         let ganesha = try await SupervisedProcess.start(
             name: "ganesha", executable: Executables.find("ganesha.nfsd"),
             arguments: ["-F", "-f", layout.ganeshaConfig, "-L", "/dev/stdout", "-p", layout.ganeshaPidFile,
                         "-E", String(epoch)],
             environment: environment, logger: logger,
             onLine: { [grace = state.grace, failures = state.recordFailures] in
-                grace.observe($0)
-                failures.observe($0, recoveryRoot: grace.watchedRoot)
+                guard let line = GaneshaLogLine($0) else { return [:] }
+                grace.observe(line)
+                failures.observe(line, recoveryRoot: grace.watchedRoot)
+                return line.metadata
             }
         )
         started.ganesha = ganesha

@@ -1,5 +1,6 @@
 import Prometheus
 import Synchronization
+import VolumeDevice
 
 /// The Prometheus families of share-manager. Every family carries HELP text (promtool
 /// rejects families without it) and the `volume` label.
@@ -139,6 +140,27 @@ final class ShareMetrics: Sendable {
             return max(0, total - counted)
         }
         if delta > 0 { counter.increment(by: Int64(delta)) }
+    }
+
+    // Full volume (issue 16 row 7): one block, apart from the other families.
+    private var volumeFull: [(VolumeSpace.Resource, Gauge)] {
+        VolumeSpace.Resource.allCases.map { resource in
+            (resource, registry.makeGauge(
+                descriptor: MetricNameDescriptor(
+                    namespace: "share_manager", metricName: "volume_full", unitName: "",
+                    helpText: "1 while clients' writes fail for want of this resource (blocks or inodes, quota included), else 0; not a liveness failure."
+                ),
+                labels: [("volume", volume), ("resource", resource.rawValue)]
+            ))
+        }
+    }
+
+    /// The write probe's verdict: read-only and full are two gauges, since only the first
+    /// is a failure a restart can cure.
+    func recordHealth(_ health: FilesystemHealth) {
+        filesystemReadOnly.set(Double(health.isReadOnly ? 1 : 0))
+        let full = if case .full(let full) = health { full.resources } else { [VolumeSpace.Resource]() }
+        for (resource, gauge) in volumeFull { gauge.set(Double(full.contains(resource) ? 1 : 0)) }
     }
 
     func render() -> String { registry.emitToString() }

@@ -12,8 +12,8 @@ final class RecordWriteFailures: Sendable {
 
     var count: Int { total.withLock { $0 } }
 
-    /// Fed every line Ganesha prints; `root` is the recovery store in use, if known yet.
-    func observe(_ line: String, recoveryRoot root: String?) {
+    /// Fed every line of Ganesha's that has a whole header; `root` is the recovery store in use, if known yet.
+    func observe(_ line: GaneshaLogLine, recoveryRoot root: String?) {
         guard let failure = Failure(line: line, recoveryRoot: root) else { return }
         total.withLock { $0 += 1 }
         logger.warning(
@@ -22,29 +22,23 @@ final class RecordWriteFailures: Sendable {
         )
     }
 
-    /// One line of Ganesha 4.3's `fs` recovery backend, matched by its whole structure:
-    /// `DD/MM/YYYY HH:MM:SS : epoch E : HOST : ganesha.nfsd-PID[THREAD] fs_add_clid :CLIENT ID
-    /// :EVENT :Failed to create client in recovery dir (PATH), errno: TEXT (N)`.
-    /// PATH carries the client's owner string, so nothing inside it is interpreted: it is
-    /// what lies between the fixed head and the last `), errno: `.
+    /// The message of Ganesha's `fs` recovery backend, `fs_add_clid :CLIENT ID :EVENT :Failed
+    /// to create client in recovery dir (PATH), errno: TEXT (N)`, in a line whose header
+    /// `GaneshaLogLine` has split. PATH carries the client's owner string, so nothing inside
+    /// it is interpreted: it is what lies between the fixed head and the last `), errno: `.
     struct Failure: Equatable {
         /// The record's path below the recovery root (client text: data only).
         let record: String
         /// Ganesha's `strerror` text and number, e.g. "No space left on device (28)".
         let error: String
 
-        static let head = " fs_add_clid :CLIENT ID :EVENT :Failed to create client in recovery dir ("
+        static let head = "Failed to create client in recovery dir ("
         static let errnoSeparator = "), errno: "
 
-        init?(line: String, recoveryRoot root: String?) {
-            // Timestamp, epoch and host come first, each followed by " : ".
-            let fields = line.split(separator: " : ", maxSplits: 3, omittingEmptySubsequences: false)
-            guard fields.count == 4, fields[1].hasPrefix("epoch "),
-                  Self.isTimestamp(fields[0]) else { return nil }
-            let rest = fields[3]
-            guard rest.hasPrefix("ganesha.nfsd-"), let threadEnd = rest.firstIndex(of: "]"),
-                  rest[threadEnd...].dropFirst().hasPrefix(Self.head) else { return nil }
-            let message = rest[rest.index(after: threadEnd)...].dropFirst(Self.head.count)
+        init?(line: GaneshaLogLine, recoveryRoot root: String?) {
+            guard line.program == "ganesha.nfsd", line.function == "fs_add_clid", line.component == "CLIENT ID",
+                  line.level == "EVENT", line.message.hasPrefix(Self.head) else { return nil }
+            let message = line.message.dropFirst(Self.head.count)
             guard let separator = message.ranges(of: Self.errnoSeparator).last else { return nil }
             let path = message[..<separator.lowerBound]
             let error = message[separator.upperBound...]
@@ -60,16 +54,6 @@ final class RecordWriteFailures: Sendable {
             }
             self.record = record
             self.error = String(error)
-        }
-
-        /// `04/12/2026 17:05:42`: Ganesha's default date and time format.
-        private static func isTimestamp(_ text: Substring) -> Bool {
-            let shape = Array("dd/dd/dddd dd:dd:dd")
-            let chars = Array(text)
-            guard chars.count == shape.count else { return false }
-            return zip(chars, shape).allSatisfy { char, want in
-                want == "d" ? (char.isASCII && char.isNumber) : char == want
-            }
         }
     }
 }

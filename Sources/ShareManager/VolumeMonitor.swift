@@ -43,8 +43,11 @@ struct VolumeMonitor: Sendable {
         let health = await withTaskExecutorPreference(Lifecycle.deviceExecutor) {
             FilesystemProbe(logger: logger).check(volume, readOnlyShare: readOnlyShare)
         }
-        if await state.setFilesystemHealth(health), case .readOnly(let reason) = health {
-            logger.error("the volume's filesystem is not writable: \(reason)")
+        guard await state.setFilesystemHealth(health) else { return }
+        switch health {
+        case .readOnly(let reason): logger.error("the volume's filesystem is not writable: \(reason)")
+        case .full(let full): logger.warning("\(full)")
+        case .healthy: logger.notice("the volume's filesystem takes writes again")
         }
     }
 

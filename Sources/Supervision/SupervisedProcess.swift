@@ -33,11 +33,11 @@ public final class SupervisedProcess: Sendable {
     private let state = Mutex(State())
 
     /// Starts `executable` with `arguments`. `environment` is the whole environment of the child.
-    /// `onLine` sees every line the child prints, after it is logged (for parsing a child's
-    /// own reports, such as Ganesha's grace messages).
+    /// `onLine` sees every line the child prints before it is logged (for parsing a child's
+    /// own reports, such as Ganesha's grace messages) and returns fields to log with it.
     public static func start(
         name: String, executable: String, arguments: [String],
-        environment: [String: String], logger: Logger, onLine: (@Sendable (String) -> Void)? = nil
+        environment: [String: String], logger: Logger, onLine: (@Sendable (String) -> Logger.Metadata)? = nil
     ) async throws(SpawnError) -> SupervisedProcess {
         var fds: [Int32] = [0, 0]
         // Close-on-exec so that no other child inherits our end of the pipe and keeps it open.
@@ -68,7 +68,7 @@ public final class SupervisedProcess: Sendable {
 
     /// Lines the child prints become log records; read on a thread of their own because the
     /// read blocks.
-    private func forwardOutput(from fd: Int32, logger: Logger, onLine: (@Sendable (String) -> Void)?) {
+    private func forwardOutput(from fd: Int32, logger: Logger, onLine: (@Sendable (String) -> Logger.Metadata)?) {
         let name = self.name
         DetachedThread.start(name: "sm-out-\(name)") {
             defer { close(fd) }
@@ -83,8 +83,9 @@ public final class SupervisedProcess: Sendable {
                     let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
                     pending.removeSubrange(pending.startIndex...newline)
                     if !line.isEmpty {
-                        logger.info("\(line)", metadata: ["child": "\(name)"])
-                        onLine?(line)
+                        var fields = onLine?(line) ?? [:]
+                        fields["child"] = "\(name)"
+                        logger.info("\(line)", metadata: fields)
                     }
                 }
             }

@@ -5,8 +5,16 @@ import Logging
 /// Whether a mounted volume still does what its share promises.
 public enum FilesystemHealth: Sendable, Equatable {
     case healthy
+    /// Writable, but out of blocks or inodes (or quota): clients' writes fail with ENOSPC or
+    /// EDQUOT while reads and deletes work. Deleting files or growing the volume cures it; a
+    /// restart frees nothing, so this is never a liveness failure.
+    case full(VolumeSpace.Full)
     /// The filesystem stopped taking writes (or is gone); `reason` is one line for the operator.
     case readOnly(reason: String)
+
+    public var isReadOnly: Bool {
+        if case .readOnly = self { true } else { false }
+    }
 }
 
 /// Finds a filesystem that went read-only under a read-write share. Neither statvfs nor the
@@ -20,7 +28,8 @@ public struct FilesystemProbe: Sendable {
     }
 
     /// Reads mountinfo, and for a read-write share writes and fsyncs a small nameless file on
-    /// the exported filesystem. A read-only share is healthy while it is mounted. Blocks while
+    /// the exported filesystem. A read-only share is healthy while it is mounted; a volume
+    /// out of blocks, inodes or quota is `.full`, which is no failure. Blocks while
     /// the write runs: a failed ext4 or a shut-down xfs answers at once, but a device that
     /// stops answering altogether blocks it, so callers bound how long they wait.
     public func check(_ volume: PreparedVolume, readOnlyShare: Bool) -> FilesystemHealth {
@@ -38,18 +47,27 @@ public struct FilesystemProbe: Sendable {
         } else if options.contains("ro") {
             state = " is mounted read-only"
         }
+        var outOfSpace: Int32?
         do throws(DeviceError) {
             try writeProbe(in: Self.probeDirectory(volume))
         } catch {
             let detail: String
             if case .systemCall(_, _, let errno) = error {
+                // Out of space is not out of order: only a filesystem that also says it
+                // failed counts as not writable.
+                if state.isEmpty, errno == ENOSPC || errno == EDQUOT { outOfSpace = errno }
                 detail = "write probe failed: \(String(cString: strerror(errno)))"
             } else {
                 detail = error.description
             }
-            return report(volume, name + (state.isEmpty ? " stopped taking writes" : state) + ": " + detail)
+            if outOfSpace == nil { return report(volume, name + (state.isEmpty ? " stopped taking writes" : state) + ": " + detail) }
         }
         if !state.isEmpty { return report(volume, name + state + ", although a write probe succeeded") }
+        // Measured where clients write: a project quota on the export shows in its statvfs.
+        let space = VolumeSpace.measure(volume.exportPath)
+        if let full = space?.full(probeError: outOfSpace) ?? outOfSpace.map({ VolumeSpace.Full(resources: [.blocks], error: $0) }) {
+            return .full(full)
+        }
         return .healthy
     }
 

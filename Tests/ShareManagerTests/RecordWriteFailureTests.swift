@@ -6,6 +6,11 @@ import Testing
 /// and lines that only look like it: the record's path carries the client's owner string.
 @Suite("Recovery record write failures in Ganesha's log")
 struct RecordWriteFailureTests {
+    /// What share-manager does with each line: the header first, then the message.
+    func parse(_ text: String, recoveryRoot: String?) -> RecordWriteFailures.Failure? {
+        GaneshaLogLine(text).flatMap { RecordWriteFailures.Failure(line: $0, recoveryRoot: recoveryRoot) }
+    }
+
     static let root = "/mnt/vol/.share-manager/recovery"
     static let head = "04/12/2026 17:05:42 : epoch 6b12f2e3 : vm : ganesha.nfsd-10339[svc_6] "
     static func failed(_ owner: String, root: String = root, errno: String = "No space left on device (28)") -> String {
@@ -15,17 +20,17 @@ struct RecordWriteFailureTests {
 
     @Test("the line Ganesha 4.3 prints on a full volume is counted, with the record and the error")
     func realLine() {
-        let failure = RecordWriteFailures.Failure(line: Self.failed("client-a"), recoveryRoot: Self.root)
+        let failure = parse(Self.failed("client-a"), recoveryRoot: Self.root)
         #expect(failure?.record == "node0/::ffff:127.0.0.1-(8:client-a)")
         #expect(failure?.error == "No space left on device (28)")
-        let quota = RecordWriteFailures.Failure(line: Self.failed("b", errno: "Disk quota exceeded (122)"), recoveryRoot: Self.root)
+        let quota = parse(Self.failed("b", errno: "Disk quota exceeded (122)"), recoveryRoot: Self.root)
         #expect(quota?.error == "Disk quota exceeded (122)")
     }
 
     @Test("an owner string that imitates the line's tail stays part of the record")
     func ownerImitatesTail() {
         let owner = "x), errno: Fake (1)"
-        let failure = RecordWriteFailures.Failure(line: Self.failed(owner), recoveryRoot: Self.root)
+        let failure = parse(Self.failed(owner), recoveryRoot: Self.root)
         #expect(failure?.record == "node0/::ffff:127.0.0.1-(\(owner.utf8.count):\(owner))")
         #expect(failure?.error == "No space left on device (28)")
     }
@@ -47,15 +52,17 @@ struct RecordWriteFailureTests {
 
     @Test("lines that only look like it are not counted", arguments: imitations)
     func imitation(_ row: (String, String)) {
-        #expect(RecordWriteFailures.Failure(line: row.1, recoveryRoot: Self.root) == nil, "\(row.0)")
+        #expect(parse(row.1, recoveryRoot: Self.root) == nil, "\(row.0)")
     }
 
     @Test("each failure counts once; other lines count nothing")
     func counting() {
         let failures = RecordWriteFailures(logger: Logger(label: "test"))
-        failures.observe(Self.failed("a"), recoveryRoot: Self.root)
-        failures.observe(Self.head + "nfs_try_lift_grace :STATE :EVENT :check grace:reclaim complete(0) clid count(1)", recoveryRoot: Self.root)
-        failures.observe(Self.failed("a"), recoveryRoot: nil)
+        let lines = [Self.failed("a"), Self.head + "nfs_try_lift_grace :STATE :EVENT :check grace:reclaim complete(0) clid count(1)"]
+            .compactMap(GaneshaLogLine.init)
+        failures.observe(lines[0], recoveryRoot: Self.root)
+        failures.observe(lines[1], recoveryRoot: Self.root)
+        failures.observe(lines[0], recoveryRoot: nil)
         #expect(failures.count == 2)
     }
 }
