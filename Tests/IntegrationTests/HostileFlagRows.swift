@@ -18,6 +18,8 @@ struct HostileFlag: Sendable, CustomTestStringConvertible {
     var with: [String: String] = [:]
     /// Written to `{dir}/token` before the run.
     var token: TokenFile?
+    /// Made under `{dir}` before the run and checked unchanged after it.
+    var fixture: MountFixture?
 
     var testDescription: String { entry == .flag ? attack : "\(attack) (SHARE_MANAGER_\(flag.uppercased().replacingOccurrences(of: "-", with: "_")))" }
 
@@ -155,5 +157,5 @@ extension HostileFlag {
         .env("squash: unknown", "squash", "everyone"),
         .env("idmap-domain: newline", "idmap-domain", "a.example\n[General]"),
         .env("control-port without a token file", "control-port", "{controlPort}"),
-    ]
+    ] + mountPointRows
 }
