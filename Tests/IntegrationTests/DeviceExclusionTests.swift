@@ -12,7 +12,7 @@ struct DeviceExclusionTests {
     @Test("5 starts at once on one formatted block device: one serves, the others refuse 'in use', e2fsck stays clean")
     func simultaneousStarts() async throws {
         guard realPartsAvailable("simultaneousStarts", extraTools: ["e2fsck"]) else { return }
-        try await withImage(prefix: "sm-race") { dir, image in
+        try await withImage(prefix: "sm-race", size: "1G") { dir, image in
             let loop = try await runCommand(["losetup", "--find", "--show", image]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             try #require(loop.hasPrefix("/dev/loop"), "losetup gave '\(loop)'")
             defer { SystemState.detach(loop, ifBacking: image) }
@@ -24,6 +24,9 @@ struct DeviceExclusionTests {
                 #expect(await format.wait(timeout: .seconds(20)) == 0, "\(format.output)")
             }
 
+            // A mount count past the maximum makes every e2fsck -p a full check: the window
+            // between the in-use check and the mount, where a second instance used to slip in.
+            try #require(try await runCommand(["tune2fs", "-c", "20", "-C", "100", loop]).status == 0)
             let racers = try (0..<Self.instances).map { try base.onAnotherNode("racer-\($0)") }
             let processes = try racers.enumerated().map { try $1.start(name: "racer-\($0)") }
             defer { for (racer, _) in zip(racers, processes) { SystemState.forceCleanup(mountPoint: racer.mountPoint, image: image) } }
