@@ -7,11 +7,19 @@ import TestSupport
 /// live one.
 @Suite("Leftovers of a killed instance", .serialized, .timeLimit(.minutes(8)))
 struct LeftoverTests {
-    /// An instance of `volume` on a fresh image, served and then SIGKILLed: `body` gets what it left.
-    private func afterKill(_ test: String, volume: String, _ body: (ShareManagerUnderTest, String) async throws -> Void) async throws {
+    /// An instance of `volume` on a fresh image (or, with `block`, on a loop device attached
+    /// by hand), served and then SIGKILLed: `body` gets what it left.
+    private func afterKill(
+        _ test: String, volume: String, block: Bool = false, _ body: (ShareManagerUnderTest, String) async throws -> Void
+    ) async throws {
         guard realPartsAvailable(test) else { return }
         try await withImage(prefix: "sm-\(volume)") { dir, image in
-            let sm = try ShareManagerUnderTest(volume: volume, dir: dir, image: image)
+            var device = image
+            if block {
+                device = try await runCommand(["losetup", "--find", "--show", image]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+                try #require(device.hasPrefix("/dev/loop"), "losetup gave '\(device)'")
+            }
+            let sm = try ShareManagerUnderTest(volume: volume, dir: dir, image: device)
             let process = try sm.start(name: "killed")
             try await stoppingAfterwards(process) {
                 try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
@@ -44,9 +52,9 @@ struct LeftoverTests {
         }
     }
 
-    @Test("SIGKILL, nothing cleaned up: the next start on the same mount point releases the leftover mount and serves")
-    func nextStartReleasesLeftover() async throws {
-        try await afterKill("nextStartReleasesLeftover", volume: "vol-left2") { sm, image in
+    @Test("SIGKILL, nothing cleaned up: the next start on the same mount point releases the leftover mount and serves (image file, block device)", arguments: [false, true])
+    func nextStartReleasesLeftover(block: Bool) async throws {
+        try await afterKill("nextStartReleasesLeftover", volume: "vol-left2", block: block) { sm, image in
             #expect(SystemState.isMounted(sm.mountPoint), "the killed instance left no mount: nothing to test")
             let next = try sm.start(name: "next")
             try await stoppingAfterwards(next) {
@@ -56,7 +64,7 @@ struct LeftoverTests {
                 #expect(await next.wait(timeout: .seconds(20)) == 0, "\(next.output)")
             }
             #expect(!SystemState.isMounted(sm.mountPoint))
-            #expect(SystemState.loopDevices(backing: image).isEmpty, "left attached: \(SystemState.loopDevices(backing: image))")
+            if !block { #expect(SystemState.loopDevices(backing: image).isEmpty, "left attached: \(SystemState.loopDevices(backing: image))") }
         }
     }
 
