@@ -52,10 +52,11 @@ public struct VolumePreparer: Sendable {
         try validateRecoveryDir()
         guard let identity = try FileIdentity.of(device) else { throw .deviceMissing(device) }
         guard identity.kind != .other else { throw .unsupportedDeviceKind(device) }
-        // A leftover mount of this volume is released first: the folder beneath is what the
-        // rules judge, and it is what made the image look attached.
+        // The rules pass over a folder that is a mount point now: a leftover mount of this
+        // volume is released first, and the folder beneath is judged after it.
+        try refuseUnusableMountPoint()
         try await releaseLeftoverMount(of: identity)
-        if let reason = try MountPointRules.problem(with: mountPoint) { throw .mountPointUnusable(path: mountPoint, reason: reason) }
+        try refuseUnusableMountPoint()
         try SystemCall.makeFolders(mountPoint, mode: 0o755)
         try DeviceUsage.refuseIfMountPoint(mountPoint)
         if identity.kind == .block {
@@ -91,6 +92,10 @@ public struct VolumePreparer: Sendable {
             throw error
         }
         return prepared
+    }
+
+    private func refuseUnusableMountPoint() throws(DeviceError) {
+        if let reason = try MountPointRules.problem(with: mountPoint) { throw .mountPointUnusable(path: mountPoint, reason: reason) }
     }
 
     /// A recovery dir below the mount point would be hidden by the mount, or exported to clients.
