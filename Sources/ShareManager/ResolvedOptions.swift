@@ -80,6 +80,7 @@ extension ShareManagerOptions {
             throw ValidationError(flag: "mount-options", reason: "\(error)")
         }
         let recovery = try recoveryDir.map { dir throws(ValidationError) in try SafePath(validating: dir, flag: "recovery-dir") }
+        try Self.checkMountPoint(mountPath, stateDir: state, recoveryDir: recovery)
         guard trimInterval == 0 || (60...31_536_000).contains(trimInterval) else {
             throw ValidationError(flag: "trim-interval", reason: "\(trimInterval) is out of range (0 for never, or 60-31536000 seconds)")
         }

@@ -11,7 +11,10 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
     case deviceHasHolders(device: String, holders: [String])
     case backingFileShared(device: String, image: String, otherLoopDevices: [String])
     case deviceBusy(String)
+    case deviceClaimed(device: String, node: String, holder: String)
+    case volumeInUse(mountPoint: String, holder: String)
     case mountPointInUse(String)
+    case mountPointUnusable(path: String, reason: String)
     case notBlank(device: String, found: String)
     case filesystemMismatch(device: String, found: FilesystemType, requested: FilesystemType)
     case tooSmall(device: String, bytes: Int64, filesystem: FilesystemType, minimum: Int64)
@@ -40,15 +43,21 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
         case .imageAlreadyAttached(let image, let loops):
             return "image \(image) is already attached to \(loops.joined(separator: ", ")); two attachments of one filesystem corrupt it, so share-manager refused; detach them (losetup -d) once nothing uses them"
         case .deviceMounted(let device, let mountPoints):
-            return "device \(device) is already mounted at \(mountPoints.joined(separator: ", ")); two mounts of one filesystem corrupt it, so share-manager refused; unmount it first"
+            return "device \(device) is in use: mounted at \(mountPoints.joined(separator: ", ")); two mounts of one filesystem corrupt it, so share-manager refused; unmount it first"
         case .deviceHasHolders(let device, let holders):
-            return "device \(device) is held by \(holders.joined(separator: ", ")) (device-mapper, RAID or LVM); share-manager refused to touch it; release it from those first"
+            return "device \(device) is in use by \(holders.joined(separator: ", ")) (device-mapper, RAID or LVM); share-manager refused to touch it; release it from those first"
         case .backingFileShared(let device, let image, let others):
             return "loop device \(device) shares its backing file \(image) with \(others.joined(separator: ", ")); two attachments of one filesystem corrupt it, so share-manager refused; detach the others (losetup -d)"
         case .deviceBusy(let device):
-            return "device \(device) is opened exclusively by another program (EBUSY); share-manager refused to touch it; find the user with lsof or fuser and stop it"
+            return "device \(device) is in use by another program that opened it exclusively (EBUSY); share-manager refused to touch it; find the user with lsof or fuser and stop it"
+        case .deviceClaimed(let device, let node, let holder):
+            return "device \(device) is in use by \(holder), which holds the lock on \(node) while it checks, formats or mounts it; share-manager refused to touch it; if another share-manager serves this volume, stop it first"
+        case .volumeInUse(let mountPoint, let holder):
+            return "this volume is already mounted at \(mountPoint) and in use by \(holder); share-manager takes over only a mount left by an instance that no longer runs; stop the running one first"
         case .mountPointInUse(let path):
             return "mount point \(path) is already a mount point; share-manager refused to mount over it; unmount it or choose another mount point"
+        case .mountPointUnusable(let path, let reason):
+            return "mount point \(path) cannot be used: \(reason)"
         case .notBlank(let device, let found):
             return "device \(device) holds \(found); share-manager formats only blank devices and refused to touch it; if its data is not needed, wipe it yourself (wipefs -a for signatures, blkdiscard -z or dd for raw data)"
         case .filesystemMismatch(let device, let found, let requested):

@@ -41,6 +41,42 @@ struct DeviceUsage: Sendable {
         close(fd)
     }
 
+    /// Claims `device` from the in-use check until the mount, which then holds it itself:
+    /// `flock(LOCK_EX)` on its whole-disk node, the convention systemd and udev keep (udev
+    /// probes nothing while it is held), so a second share-manager started at the same moment
+    /// refuses before it runs any tool on the device. Only processes that see the same device
+    /// node are excluded: a container that made its own node locks another inode.
+    /// `autoclear` (a loop device we attached) also sets LO_FLAGS_AUTOCLEAR on the claim's
+    /// descriptor, which keeps the device attached until the mount holds it.
+    static func claim(_ device: String, autoclear: Bool = false) throws(DeviceError) -> ExclusiveLock {
+        let node = try wholeDisk(of: device)
+        switch try ExclusiveLock.take(node) {
+        case .held(let holder):
+            throw .deviceClaimed(device: device, node: node, holder: holder)
+        case .taken(let lock):
+            if autoclear, let fd = lock.fd {
+                do throws(DeviceError) { try LoopIoctl.setAutoclear(fd, path: device) } catch {
+                    lock.release()
+                    throw error
+                }
+            }
+            return lock
+        }
+    }
+
+    /// The disk a partition is on (its node in /dev, when that names the same device), or
+    /// `device` itself.
+    static func wholeDisk(of device: String) throws(DeviceError) -> String {
+        guard let identity = try FileIdentity.of(device), identity.kind == .block,
+              FileManager.default.fileExists(atPath: identity.sysfsPath + "/partition") else { return device }
+        // /sys/dev/block/8:1 links to .../block/sda/sda1: the folder above is the disk's.
+        let disk = URL(fileURLWithPath: identity.sysfsPath).resolvingSymlinksInPath().deletingLastPathComponent()
+        let number = (try? SystemCall.readFile(disk.path + "/dev"))?.trimmingLineBreaks
+        let node = "/dev/" + disk.lastPathComponent
+        guard let found = try? FileIdentity.of(node), found.kind == .block, found.majorMinor == number else { return device }
+        return node
+    }
+
     /// Throws when `path` is already a mount point.
     static func refuseIfMountPoint(_ path: String) throws(DeviceError) {
         if try MountTable.current().isMountPoint(path) { throw .mountPointInUse(path) }

@@ -27,10 +27,14 @@ struct FileIdentity: Sendable, Equatable {
 
     /// `major:minor` of the block device, as /proc/self/mountinfo and /sys/dev/block spell it.
     var majorMinor: String {
-        // glibc's encoding of dev_t; the major()/minor() macros do not import into Swift.
-        let major = ((rdev >> 8) & 0xfff) | ((rdev >> 32) & ~UInt64(0xfff))
-        let minor = (rdev & 0xff) | ((rdev >> 12) & ~UInt64(0xff))
+        let (major, minor) = Self.split(rdev)
         return "\(major):\(minor)"
+    }
+
+    /// Major and minor of a dev_t, in glibc's encoding; the major()/minor() macros do not
+    /// import into Swift.
+    static func split(_ number: UInt64) -> (major: UInt64, minor: UInt64) {
+        (((number >> 8) & 0xfff) | ((number >> 32) & ~UInt64(0xfff)), (number & 0xff) | ((number >> 12) & ~UInt64(0xff)))
     }
 
     /// The sysfs folder of the block device.

@@ -34,6 +34,16 @@ public struct LoopAttachment: Sendable, Equatable {
         try Self.detach(device, ifBacking: image, logger: logger)
     }
 
+    /// As `detach`, but quiet when the loop device is unbound already: ours carry autoclear,
+    /// so the kernel detaches them when the unmount (or the claim's close) lets go.
+    public func detachUnlessCleared(logger: Logger) throws(DeviceError) {
+        guard LoopIoctl.backing(of: device) != nil else {
+            logger.info("loop device detached by the kernel (autoclear)", metadata: ["device": "\(device)", "image": "\(image)"])
+            return
+        }
+        try detach(logger: logger)
+    }
+
     /// Detaches `device` only while `image` is behind it; see `LoopIoctl.detach`. A missing
     /// image means nothing can be behind it.
     @discardableResult

@@ -5,8 +5,9 @@ import Glibc
 /// the start path asks three times which loop devices hold the image, the size poll
 /// refreshes the capacity every 5 s, and a detach must check and act on one descriptor.
 enum LoopIoctl {
-    /// `LOOP_CLR_FD`, `LOOP_GET_STATUS64` and `LOOP_SET_CAPACITY` from linux/loop.h.
+    /// `LOOP_CLR_FD`, `LOOP_SET_STATUS64`, `LOOP_GET_STATUS64` and `LOOP_SET_CAPACITY` from linux/loop.h.
     private static let clearFD: UInt = 0x4C01
+    private static let setStatus64: UInt = 0x4C04
     private static let getStatus64: UInt = 0x4C05
     private static let setCapacity: UInt = 0x4C07
     /// sizeof(struct loop_info64): five u64, four u32, 64 + 64 + 32 bytes of names and key, two u64.
@@ -50,6 +51,24 @@ enum LoopIoctl {
         // lo_device and lo_inode are the first two u64 fields, in host byte order.
         return info.withUnsafeBytes { raw in
             (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        }
+    }
+
+    /// Sets `LO_FLAGS_AUTOCLEAR`: the kernel detaches the loop device at its last close, so
+    /// once the filesystem is mounted, any unmount (ours, an operator's after a SIGKILL, the
+    /// end of a container's mount namespace) frees it, even when the image was replaced
+    /// meanwhile. `fd` must stay open until the mount holds the device, or its close
+    /// detaches it at once. The other fields are written back as read.
+    static func setAutoclear(_ fd: Int32, path: String) throws(DeviceError) {
+        var info = [UInt8](repeating: 0, count: infoSize)
+        guard info.withUnsafeMutableBytes({ ioctl(fd, getStatus64, $0.baseAddress!) }) == 0 else {
+            throw .systemCall("ioctl LOOP_GET_STATUS64", path: path, errno: errno)
+        }
+        // lo_flags is the u32 after five u64 and three u32; LO_FLAGS_AUTOCLEAR is 4.
+        let flags = info.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 52, as: UInt32.self) } | 4
+        info.withUnsafeMutableBytes { $0.storeBytes(of: flags, toByteOffset: 52, as: UInt32.self) }
+        while info.withUnsafeMutableBytes({ ioctl(fd, setStatus64, $0.baseAddress!) }) != 0 {
+            if errno != EINTR { throw .systemCall("ioctl LOOP_SET_STATUS64", path: path, errno: errno) }
         }
     }
 

@@ -18,6 +18,9 @@ public struct PreparedVolume: Sendable, Equatable {
     /// True for a filesystem made elsewhere (no marker), which share-manager mounts and
     /// exports at its root without writing anything on it.
     public let adopted: Bool
+    /// Held on the mounted root until the release: what tells the next start that this
+    /// instance still runs (see `VolumePreparer.releaseLeftoverMount`).
+    public var rootLock: ExclusiveLock?
 
     public init(
         devicePath: String, mountPoint: String, filesystem: FilesystemType, formatted: Bool,

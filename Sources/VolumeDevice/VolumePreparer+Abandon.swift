@@ -24,6 +24,7 @@ extension VolumePreparer {
     public static func abandon(_ prepared: PreparedVolume, logger: Logger) -> AbandonedRelease {
         let runner = ToolRunner(logger: logger)
         var result = AbandonedRelease()
+        prepared.rootLock?.release()
         do throws(DeviceError) {
             // Not mounted any more: an orderly unmount still running got there first.
             if try MountTable.current().isMountPoint(prepared.mountPoint) {

@@ -51,22 +51,51 @@ public struct VolumePreparer: Sendable {
         try Self.validateMountOptions(mountOptions, for: fsType, readOnly: readOnly)
         try validateRecoveryDir()
         guard let identity = try FileIdentity.of(device) else { throw .deviceMissing(device) }
+        guard identity.kind != .other else { throw .unsupportedDeviceKind(device) }
+        // The rules pass over a folder that is a mount point now: a leftover mount of this
+        // volume is released first, and the folder beneath is judged after it.
+        try refuseUnusableMountPoint()
+        try await releaseLeftoverMount(of: identity)
+        try refuseUnusableMountPoint()
         try SystemCall.makeFolders(mountPoint, mode: 0o755)
         try DeviceUsage.refuseIfMountPoint(mountPoint)
-        switch identity.kind {
-        case .block:
-            return try await prepare(blockDevice: device, label: device, loop: nil)
-        case .regular:
-            let loop = try await LoopAttachment.attach(image: device, logger: logger)
-            do throws(DeviceError) {
-                return try await prepare(blockDevice: loop.device, label: "\(device) (attached as \(loop.device))", loop: loop)
-            } catch {
-                await undo("detach loop device") { () async throws(DeviceError) in try loop.detach(logger: logger) }
-                throw error
-            }
-        case .other:
-            throw .unsupportedDeviceKind(device)
+        if identity.kind == .block {
+            let claim = try DeviceUsage.claim(device)
+            defer { claim.release() }
+            return try await holdingRoot(try await prepare(blockDevice: device, label: device, loop: nil))
         }
+        let loop = try await LoopAttachment.attach(image: device, logger: logger)
+        do throws(DeviceError) {
+            let claim = try DeviceUsage.claim(loop.device, autoclear: true)
+            defer { claim.release() }
+            return try await holdingRoot(
+                try await prepare(blockDevice: loop.device, label: "\(device) (attached as \(loop.device))", loop: loop)
+            )
+        } catch {
+            // The claim's close has detached it already, unless another process holds it open.
+            await undo("detach loop device") { () async throws(DeviceError) in try loop.detachUnlessCleared(logger: logger) }
+            throw error
+        }
+    }
+
+    /// Takes the lock on the mounted root that tells the next start this instance still runs
+    /// (see `releaseLeftoverMount`); taken while the device claim is still held.
+    private func holdingRoot(_ prepared: PreparedVolume) async throws(DeviceError) -> PreparedVolume {
+        var prepared = prepared
+        do throws(DeviceError) {
+            switch try ExclusiveLock.take(mountPoint, flags: O_DIRECTORY) {
+            case .taken(let lock): prepared.rootLock = lock
+            case .held(let holder): throw .volumeInUse(mountPoint: mountPoint, holder: holder)
+            }
+        } catch {
+            await undo("unmount") { () async throws(DeviceError) in try await Mounter(runner: runner).unmount(mountPoint) }
+            throw error
+        }
+        return prepared
+    }
+
+    private func refuseUnusableMountPoint() throws(DeviceError) {
+        if let reason = try MountPointRules.problem(with: mountPoint) { throw .mountPointUnusable(path: mountPoint, reason: reason) }
     }
 
     /// A recovery dir below the mount point would be hidden by the mount, or exported to clients.
@@ -83,12 +112,14 @@ public struct VolumePreparer: Sendable {
     /// Unmounts the volume and detaches the loop device share-manager attached.
     public static func release(_ prepared: PreparedVolume, logger: Logger) async throws(DeviceError) {
         let runner = ToolRunner(logger: logger)
+        // An open descriptor in the filesystem would keep it busy.
+        prepared.rootLock?.release()
         if try MountTable.current().isMountPoint(prepared.mountPoint) {
             try await Mounter(runner: runner).unmount(prepared.mountPoint)
         } else {
             logger.warning("volume was not mounted at release", metadata: ["mountPoint": "\(prepared.mountPoint)"])
         }
-        if let loop = prepared.loop { try loop.detach(logger: logger) }
+        if let loop = prepared.loop { try loop.detachUnlessCleared(logger: logger) }
     }
 
     /// Cleanup after a failure: its own failure is logged, since the first error is the one to report.

@@ -15,7 +15,9 @@ struct ShareManagerUnderTest {
     var extra: [String] = []
     var gracePeriod = 5
     var leaseLifetime = 5
-    var mountPoint: String { node == "node-a" ? dir.file("mnt") : dir.file("mnt-\(node)") }
+    var mountPoint: String { sharedMountPoint ?? (node == "node-a" ? dir.file("mnt") : dir.file("mnt-\(node)")) }
+    /// Another instance's mount point, for an instance that must find the volume there.
+    var sharedMountPoint: String?
     var stateDir: String { node == "node-a" ? dir.file("state") : dir.file("state-\(node)") }
     var nfsURL: String { "nfs://127.0.0.1:\(nfsPort)/\(volume)?version=4.1" }
 

@@ -20,6 +20,8 @@ struct HostileFlag: Sendable, CustomTestStringConvertible {
     var token: TokenFile?
     /// Left in `{dir}` before the run, as another local user could have left it.
     var planted: [Planted] = []
+    /// Made under `{dir}` before the run and checked unchanged after it.
+    var fixture: MountFixture?
 
     var testDescription: String { entry == .flag ? attack : "\(attack) (SHARE_MANAGER_\(flag.uppercased().replacingOccurrences(of: "-", with: "_")))" }
 
@@ -209,5 +211,5 @@ extension HostileFlag {
         .env("squash: unknown", "squash", "everyone"),
         .env("idmap-domain: newline", "idmap-domain", "a.example\n[General]"),
         .env("control-port without a token file", "control-port", "{controlPort}"),
-    ]
+    ] + mountPointRows
 }

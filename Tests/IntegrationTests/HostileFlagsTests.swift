@@ -24,6 +24,8 @@ struct HostileFlagsTests {
             try writeToken(row.token, to: dir.file("token"))
             try plant(row.planted, in: dir)
             let plantedBefore = plantedState(row.planted, in: dir)
+            try row.fixture?.make(in: dir.path)
+            let fixtureBefore = try await RawHTTP.offPoolThrowing { try row.fixture?.snapshot(in: dir.path) }
             let controlPort = try freeTCPPort()
             let untouched = await UntouchedImage(image)
             let blamed = "--" + (row.blamed ?? row.flag)
@@ -43,11 +45,17 @@ struct HostileFlagsTests {
                 #expect(run.stderr.contains(dir.path + "/") && ["chmod", "chown", "choose another"].contains { run.stderr.contains($0) }, "\(run.stderr)")
             }
             await untouched.expectUntouched(row.attack, mountPoint: dir.file("mnt"))
+            if row.flag == "mount-point" {
+                let given = HostileFlag.fill(row.value, dir.path, controlPort)
+                #expect(!MountInfo.isMounted(given), "\(row.attack): \(given) is mounted")
+            }
             #expect(!FileManager.default.fileExists(atPath: dir.file("mnt")), "the mount point was created")
             #expect(!FileManager.default.fileExists(atPath: dir.file("state")), "the state dir was created")
             let left = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
-            #expect(left.isSubset(of: Set(["volume.img", "token", "out"] + row.planted.map(\.name))), "files appeared: \(left.sorted())")
+            #expect(left.isSubset(of: Set(["volume.img", "token", "out"] + row.planted.map(\.name)).union(row.fixture?.names ?? [])), "files appeared: \(left.sorted())")
             #expect(plantedState(row.planted, in: dir) == plantedBefore, "what the row planted was changed")
+            let fixtureAfter = try await RawHTTP.offPoolThrowing { try row.fixture?.snapshot(in: dir.path) }
+            #expect(fixtureAfter == fixtureBefore, "the run changed the folders it was given")
 
             // render shares the validation: nothing rendered means nothing injected.
             let render = try await RawProcess.run(
@@ -85,6 +93,8 @@ struct HostileFlagsTests {
             ("state-dir", dir.file("state")), ("nfs-address", "127.0.0.1"), ("nfs-port", String(try freeTCPPort())),
             ("http-address", "127.0.0.1"), ("http-port", String(try freeTCPPort())),
         ].map { ($0.0, Array($0.1.utf8)) }
+        // A row's own value for a default flag replaces it.
+        flags.removeAll { row.with.keys.contains($0.0) }
         for (name, value) in row.with {
             flags.append((name, Array(HostileFlag.fill(value, dir.path, controlPort).utf8)))
         }

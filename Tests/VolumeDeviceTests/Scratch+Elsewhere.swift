@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+@testable import VolumeDevice
 
 /// Attaches `image` to a loop device the way another program would, outside share-manager.
 func attachElsewhere(_ image: String) throws -> String {
@@ -18,7 +19,10 @@ extension Scratch {
         try mustRun(["mount", loop, elsewhere])
         let result = try body(elsewhere)
         try mustRun(["umount", elsewhere])
-        try mustRun(["losetup", "-d", loop])
+        // Not `losetup -d`: while another share-manager's scan has the device open, the
+        // kernel defers the detach, and the next prepare would find the image attached.
+        // This detach waits for it.
+        _ = try LoopAttachment.detach(loop, ifBacking: image, logger: testLogger)
         return result
     }
 }
