@@ -17,6 +17,7 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
     case tooSmall(device: String, bytes: Int64, filesystem: FilesystemType, minimum: Int64)
     case markerMissing(device: String, filesystem: FilesystemType)
     case markerUnreadable(device: String, reason: String)
+    case pendingHoldsData(device: String, found: String)
     case otherVolume(device: String, found: String, expected: String)
     case layoutTooNew(device: String, found: Int, supported: Int)
     case filesystemErrors(device: String, status: Int32, detail: String)
@@ -59,12 +60,14 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
             return "device \(device) has an \(filesystem.rawValue) filesystem made elsewhere (no share-manager marker); it would be exported at its root, so Ganesha's client recovery records cannot live on it outside the export; give --recovery-dir on storage that moves with the volume (or on node-local storage, accepting that clients lose lock reclaim after a node failover), or copy the data to a new volume"
         case .markerUnreadable(let device, let reason):
             return "device \(device) has a share-manager marker that cannot be read (\(reason)); nothing was changed; inspect /\(VolumeMarker.folderName)/\(VolumeMarker.fileName) on a read-only mount"
+        case .pendingHoldsData(let device, let found):
+            return "device \(device) is labelled \(Formatter.pendingLabel) (a share-manager format that never finished) but holds more than mkfs writes (\(found)); nothing was changed; share-manager never formats a filesystem that holds data: give --recovery-dir to serve it as it is, exported at its root, or inspect it on a read-only mount"
         case .otherVolume(let device, let found, let expected):
             return "device \(device) belongs to volume \(found), not \(expected); share-manager refused to export another volume's data; check which device the volume \(expected) was given"
         case .layoutTooNew(let device, let found, let supported):
             return "device \(device) has layout version \(found) but this share-manager knows versions up to \(supported); nothing was changed; run a newer share-manager"
         case .filesystemErrors(let device, let status, let detail):
-            return "e2fsck left errors on \(device) (exit status \(status): \(detail)); share-manager refused to mount it; repair it by hand (e2fsck -f) and restart"
+            return "e2fsck left errors on \(device) (exit status \(status): \(detail)); e2fsck -p may already have repaired part of it (it writes the repairs it is sure of, and replays the journal); share-manager refused to mount it; repair it by hand (e2fsck -f) and restart"
         case .unmountBusy(let mountPoint, let detail):
             return "\(mountPoint) stayed busy and could not be unmounted (\(detail)); stop what uses it (fuser -m) and unmount it by hand"
         case .mountFailed(let device, let mountPoint, let options, let errno):
