@@ -3,8 +3,7 @@ extension FilesystemPeek {
     func ext4Entries(of path: String) throws(DeviceError) -> [Entry]? {
         let result = try debugfs("ls -p " + path)
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: true)
-        // A folder lists at least `.`; nothing at all means no such folder.
-        guard !lines.isEmpty else { return try missing(result, path: path) }
+        guard try listed(result, path: path, lines: lines.count) else { return nil }
         return lines.compactMap { line in
             let fields = line.split(separator: "/", omittingEmptySubsequences: false)
             guard fields.count == 8, fields[0].isEmpty, fields[7].isEmpty, let mode = Int(fields[2], radix: 8) else {
@@ -36,11 +35,16 @@ extension FilesystemPeek {
         try runner.check("debugfs", ["-c", "-R", request, device])
     }
 
-    /// The "No such file" answer is a missing folder; any other complaint is damage.
-    func missing(_ result: ToolResult, path: String) throws(DeviceError) -> [Entry]? {
+    /// False for a missing folder (no entry at all, not even `.`, and "No such file"); any
+    /// other complaint is damage, also beside a partial listing (an entry whose inode fails
+    /// its checksum is left out of it).
+    func listed(_ result: ToolResult, path: String, lines: Int) throws(DeviceError) -> Bool {
         let errors = Self.toolErrors(result.stderr)
-        if errors.allSatisfy({ $0.contains("not found") || $0.contains("No such file") }) { return nil }
-        throw .markerUnreadable(device: label, reason: "\(path) cannot be listed: \(errors.joined(separator: "; "))")
+        if lines == 0, errors.allSatisfy({ $0.contains("not found") || $0.contains("No such file") }) { return false }
+        guard errors.isEmpty else {
+            throw .markerUnreadable(device: label, reason: "\(path) cannot be listed: \(errors.joined(separator: "; "))")
+        }
+        return true
     }
 
     /// stderr without the banner both tools print and the notice of `-c`.

@@ -4,7 +4,7 @@ extension FilesystemPeek {
         let result = try xfsDB(["ls " + path])
         // The first line repeats the path; a folder lists at least `.` after it.
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: true).dropFirst()
-        guard !lines.isEmpty else { return try missing(result, path: path) }
+        guard try listed(result, path: path, lines: lines.count) else { return nil }
         return lines.compactMap { line in
             let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
             guard fields.count == 6, let length = Int(fields[4]), fields[5].utf8.count >= length else {
