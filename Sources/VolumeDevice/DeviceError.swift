@@ -18,6 +18,7 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
     case markerMissing(device: String, filesystem: FilesystemType)
     case markerUnreadable(device: String, reason: String)
     case pendingHoldsData(device: String, found: String)
+    case legacyMarkerUntrusted(device: String, found: String)
     case otherVolume(device: String, found: String, expected: String)
     case layoutTooNew(device: String, found: Int, supported: Int)
     case filesystemErrors(device: String, status: Int32, detail: String)
@@ -62,6 +63,8 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
             return "device \(device) has a share-manager marker that cannot be read (\(reason)); nothing was changed; inspect /\(VolumeMarker.folderName)/\(VolumeMarker.fileName) on a read-only mount"
         case .pendingHoldsData(let device, let found):
             return "device \(device) is labelled \(Formatter.pendingLabel) (a share-manager format that never finished) but holds more than mkfs writes (\(found)); nothing was changed; share-manager never formats a filesystem that holds data: give --recovery-dir to serve it as it is, exported at its root, or inspect it on a read-only mount"
+        case .legacyMarkerUntrusted(let device, let found):
+            return "device \(device) has a share-manager marker but not share-manager's label \(Formatter.volumeLabel), and its root holds more than share-manager's layout (\(found)), as an adopted volume whose NFS clients wrote the marker would; nothing was changed; if it is adopted, give --recovery-dir as before; if share-manager formatted it, label it by hand (e2label DEVICE \(Formatter.volumeLabel), or xfs_admin -L \(Formatter.volumeLabel) DEVICE)"
         case .otherVolume(let device, let found, let expected):
             return "device \(device) belongs to volume \(found), not \(expected); share-manager refused to export another volume's data; check which device the volume \(expected) was given"
         case .layoutTooNew(let device, let found, let supported):

@@ -14,14 +14,15 @@ extension FilesystemPeek {
         for folder in ["", markerFolder] {
             guard let listed = try entries(of: "/" + folder) else { continue }
             for entry in listed {
-                let path = folder.isEmpty ? entry.name : folder + "/" + entry.name
+                let raw = folder.isEmpty ? entry.name : folder + "/" + entry.name
+                let path = Self.shown(raw)
                 switch (expected[folder]?[entry.name], entry.kind) {
                 case (.file, .regular), (.folder, .directory):
                     continue
                 case (.emptyFolder, .directory):
-                    let inside = try entries(of: "/" + path) ?? []
+                    let inside = try entries(of: "/" + raw) ?? []
                     // ext4's lost+found and our folders hold nothing else after a format.
-                    if !inside.isEmpty { found.append("\(path)/ holds \(inside.count) entries") }
+                    if !inside.isEmpty { found.append("\(path)/ holds \(inside.count) \(inside.count == 1 ? "entry" : "entries")") }
                 default:
                     found.append(path)
                 }

@@ -52,6 +52,13 @@ struct FilesystemPeek: Sendable {
         return try VolumeMarker.decode(bytes, device: label)
     }
 
+    /// A name from the filesystem as it may appear in a log line or an error: control
+    /// characters replaced, at most 64 characters.
+    static func shown(_ name: String) -> String {
+        let scalars = name.unicodeScalars.prefix(64).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) }
+        return String(scalars) + (name.unicodeScalars.count > 64 ? "…" : "")
+    }
+
     private func refuseOversized(_ bytes: Int64?) throws(DeviceError) {
         guard let bytes, bytes <= Int64(VolumeMarker.maximumBytes) else {
             let size = bytes.map { "\($0) bytes" } ?? "an unknown size"

@@ -46,11 +46,18 @@ extension VolumePreparer {
     }
 
     /// A volume formatted before share-manager kept its label: unlabelled, with a marker for
-    /// this volume. Without a recovery dir the filesystem cannot be adopted, so a client of an
-    /// adopted volume gains nothing by planting a marker; the kept label is set after the mount.
+    /// this volume and nothing at its root but the layout. An adopted volume always runs with
+    /// a recovery dir, so a marker its clients plant is never read; and should the operator
+    /// drop the recovery dir, a planted marker still counts only once the clients emptied the
+    /// root. The kept label is set after the mount.
     private func decideLegacy(_ peek: FilesystemPeek, label: String) throws(DeviceError) -> Plan {
         guard let marker = try peek.marker() else { throw .markerMissing(device: label, filesystem: fsType) }
         try verify(marker, label: label)
+        let layout: Set = ["lost+found", VolumeMarker.folderName, VolumeLayout.dataFolder]
+        let others = (try peek.entries(of: "/") ?? []).map(\.name).filter { !layout.contains($0) }
+        guard others.isEmpty else {
+            throw .legacyMarkerUntrusted(device: label, found: others.prefix(5).map(FilesystemPeek.shown).joined(separator: ", "))
+        }
         logger.notice("volume formatted by an earlier share-manager (marker, no label); setting the label \(Formatter.volumeLabel)", metadata: [
             "device": "\(label)",
         ])

@@ -30,9 +30,9 @@ extension DeviceIntegration.Adopt {
         }
     }
 
-    /// A volume formatted before the label was kept (marker, no label): without a recovery
-    /// dir it is taken as this volume's and labelled; a client of an adopted volume cannot
-    /// use that, since an adopted volume always runs with a recovery dir.
+    /// A volume formatted before the label was kept (marker, no label, only the layout at its
+    /// root): without a recovery dir it is taken as this volume's and labelled; a client of an
+    /// adopted volume cannot use that, since an adopted volume always runs with a recovery dir.
     @Test func legacyVolumeIsLabelled() async throws {
         guard mayRun("legacyVolumeIsLabelled", extraTools: ["e2label"]) else { return }
         try await Scratch.with { scratch in
@@ -44,6 +44,11 @@ extension DeviceIntegration.Adopt {
 
             let other = try await untouchedRefusal(scratch.preparer(image, volume: "vol-b"), image: image)
             guard case .otherVolume(_, "vol-a", "vol-b") = other else { Issue.record("got \(String(describing: other))"); return }
+            // Anything at the root beside the layout is what an adopted volume's clients leave.
+            try scratch.mountedElsewhere(image) { try Data("x".utf8).write(to: URL(fileURLWithPath: $0 + "/report.txt")) }
+            let untrusted = try await untouchedRefusal(scratch.preparer(image), image: image)
+            guard case .legacyMarkerUntrusted(_, "report.txt") = untrusted else { Issue.record("got \(String(describing: untrusted))"); return }
+            try scratch.mountedElsewhere(image) { try FileManager.default.removeItem(atPath: $0 + "/report.txt") }
             let second = try await scratch.preparer(image).prepare()
             #expect(!second.adopted && !second.formatted && second.exportPath == scratch.mountPoint + "/data")
             #expect(try String(contentsOfFile: second.exportPath + "/file", encoding: .utf8) == "kept")
