@@ -15,6 +15,8 @@ extension VolumePreparer {
         case own(setLabel: Bool)
         /// Made elsewhere: mounted and exported at its root, records kept in `recoveryDir`.
         case adopt(recoveryDir: String)
+
+        var isFormat: Bool { if case .format = self { true } else { false } }
     }
 
     /// The work on a block device nobody else uses; `label` names the device for the operator.
@@ -56,9 +58,18 @@ extension VolumePreparer {
         }
 
         let mounter = Mounter(runner: runner)
-        try mounter.mount(blockDevice, at: mountPoint, as: fsType, options: MountOptions.arguments(mountOptions, for: fsType, readOnly: readOnly))
+        let options = MountOptions.arguments(mountOptions, for: fsType, readOnly: readOnly)
+        try mounter.mount(blockDevice, at: mountPoint, as: fsType, options: options)
         do throws(DeviceError) {
             try finish(plan, on: blockDevice)
+            if plan == .finishFormat || plan.isFormat {
+                // The next start decides ownership without replaying the journal (ext4) or log
+                // (xfs), so the label and the marker must be at their home blocks before any
+                // client writes: an unmount puts them there; a crash before it leaves a
+                // pending format, which the next start finishes.
+                try await mounter.unmount(mountPoint)
+                try mounter.mount(blockDevice, at: mountPoint, as: fsType, options: options)
+            }
         } catch {
             await undo("unmount") { () async throws(DeviceError) in try await mounter.unmount(mountPoint) }
             throw error
@@ -90,10 +101,7 @@ extension VolumePreparer {
     }
 
     private func ready(_ plan: Plan, device: String, label: String, loop: LoopAttachment?) -> PreparedVolume {
-        let formatted = switch plan {
-        case .format, .finishFormat: true
-        case .own, .adopt: false
-        }
+        let formatted = plan.isFormat || plan == .finishFormat
         var adopted = false
         var exportPath = VolumeLayout.exportPath(root: mountPoint)
         var recoveryRoot = VolumeLayout.recoveryRoot(root: mountPoint)

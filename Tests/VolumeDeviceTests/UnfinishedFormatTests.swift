@@ -29,6 +29,25 @@ extension DeviceIntegration {
             #expect(blkidLabel(image) == "sm-volume")
         }
 
+        /// The ownership peek reads the device without replaying a journal or log, so what a
+        /// crash right after the format leaves on the device itself must already say
+        /// `sm-volume` and hold the marker: a copy of the image taken while mounted is that.
+        @Test(arguments: FilesystemType.allCases)
+        func formatIsAtHomeBeforeServing(fsType: FilesystemType) async throws {
+            guard mayRun("formatIsAtHomeBeforeServing(\(fsType))", extraTools: ["mkfs.xfs", "xfs_io", "xfs_db", "e2label", "debugfs"]) else { return }
+            try await Scratch.with { scratch in
+                let image = try scratch.image(mebibytes: fsType == .xfs ? 320 : 64)
+                let prepared = try await scratch.preparer(image, fsType: fsType).prepare()
+                let crashed = scratch.directory.file("crashed.img")
+                try await mustRun(["cp", "--sparse=always", image, crashed])
+                try await VolumePreparer.release(prepared, logger: testLogger)
+                #expect(blkidLabel(crashed) == "sm-volume", "the label is not on the device yet")
+                let again = try await scratch.preparer(crashed, fsType: fsType).prepare()
+                #expect(!again.formatted && !again.adopted)
+                try await VolumePreparer.release(again, logger: testLogger)
+            }
+        }
+
         /// mkfs ran and the process died right after.
         @Test(arguments: FilesystemType.allCases)
         func pendingLabelAloneIsFinished(fsType: FilesystemType) async throws {
