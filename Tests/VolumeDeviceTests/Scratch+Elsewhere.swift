@@ -19,6 +19,11 @@ extension Scratch {
         let result = try body(elsewhere)
         try mustRun(["umount", elsewhere])
         try mustRun(["losetup", "-d", loop])
+        // The kernel defers the detach while anyone (udev probing after the unmount, another
+        // test scanning loop devices) has the device open; share-manager would then rightly
+        // refuse the image as attached.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !attachedLoops(image).isEmpty && ContinuousClock.now < deadline { usleep(20_000) }
         return result
     }
 }
