@@ -70,7 +70,8 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
         case .layoutTooNew(let device, let found, let supported):
             return "device \(device) has layout version \(found) but this share-manager knows versions up to \(supported); nothing was changed; run a newer share-manager"
         case .filesystemErrors(let device, let status, let detail):
-            return "e2fsck left errors on \(device) (exit status \(status): \(detail)); e2fsck -p may already have repaired part of it (it writes the repairs it is sure of, and replays the journal); share-manager refused to mount it; repair it by hand (e2fsck -f) and restart"
+            let changed = status & 1 != 0 ? "it already corrected some errors on the device" : "it corrected nothing, though it may have replayed the journal"
+            return "e2fsck -p left errors on \(device) (exit status \(status): \(detail)); \(changed); share-manager refused to mount it; repair it by hand (e2fsck -f) and restart"
         case .unmountBusy(let mountPoint, let detail):
             return "\(mountPoint) stayed busy and could not be unmounted (\(detail)); stop what uses it (fuser -m) and unmount it by hand"
         case .mountFailed(let device, let mountPoint, let options, let errno):

@@ -15,7 +15,7 @@ extension FilesystemPeek {
             switch mode & 0o170000 {
             case 0o040000: return Entry(name: name, kind: .directory)
             case 0o100000: return Entry(name: name, kind: .regular(bytes: Int64(fields[6])))
-            default: return Entry(name: name, kind: .other(String(format8: mode)))
+            default: return Entry(name: name, kind: .other("an entry of mode 0" + String(mode, radix: 8)))
             }
         }
     }
@@ -53,8 +53,4 @@ extension FilesystemPeek {
             !$0.isEmpty && !$0.hasPrefix("debugfs ") && !$0.hasPrefix("catastrophic mode")
         }
     }
-}
-
-private extension String {
-    init(format8 mode: Int) { self = "an entry of mode 0" + String(mode, radix: 8) }
 }
