@@ -20,6 +20,8 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
     case tooSmall(device: String, bytes: Int64, filesystem: FilesystemType, minimum: Int64)
     case markerMissing(device: String, filesystem: FilesystemType)
     case markerUnreadable(device: String, reason: String)
+    case pendingHoldsData(device: String, found: String)
+    case legacyMarkerUntrusted(device: String, found: String)
     case otherVolume(device: String, found: String, expected: String)
     case layoutTooNew(device: String, found: Int, supported: Int)
     case filesystemErrors(device: String, status: Int32, detail: String)
@@ -68,12 +70,17 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
             return "device \(device) has an \(filesystem.rawValue) filesystem made elsewhere (no share-manager marker); it would be exported at its root, so Ganesha's client recovery records cannot live on it outside the export; give --recovery-dir on storage that moves with the volume (or on node-local storage, accepting that clients lose lock reclaim after a node failover), or copy the data to a new volume"
         case .markerUnreadable(let device, let reason):
             return "device \(device) has a share-manager marker that cannot be read (\(reason)); nothing was changed; inspect /\(VolumeMarker.folderName)/\(VolumeMarker.fileName) on a read-only mount"
+        case .pendingHoldsData(let device, let found):
+            return "device \(device) is labelled \(Formatter.pendingLabel) (a share-manager format that never finished) but holds more than mkfs writes (\(found)); nothing was changed; share-manager never formats a filesystem that holds data: give --recovery-dir to serve it as it is, exported at its root, or inspect it on a read-only mount"
+        case .legacyMarkerUntrusted(let device, let found):
+            return "device \(device) has a share-manager marker but not share-manager's label \(Formatter.volumeLabel), and its root holds more than share-manager's layout (\(found)), as an adopted volume whose NFS clients wrote the marker would; nothing was changed; if it is adopted, give --recovery-dir as before; if share-manager formatted it, label it by hand (e2label DEVICE \(Formatter.volumeLabel), or xfs_admin -L \(Formatter.volumeLabel) DEVICE)"
         case .otherVolume(let device, let found, let expected):
             return "device \(device) belongs to volume \(found), not \(expected); share-manager refused to export another volume's data; check which device the volume \(expected) was given"
         case .layoutTooNew(let device, let found, let supported):
             return "device \(device) has layout version \(found) but this share-manager knows versions up to \(supported); nothing was changed; run a newer share-manager"
         case .filesystemErrors(let device, let status, let detail):
-            return "e2fsck left errors on \(device) (exit status \(status): \(detail)); share-manager refused to mount it; repair it by hand (e2fsck -f) and restart"
+            let changed = status & 1 != 0 ? "it already corrected some errors on the device" : "it corrected nothing, though it may have replayed the journal"
+            return "e2fsck -p left errors on \(device) (exit status \(status): \(detail)); \(changed); share-manager refused to mount it; repair it by hand (e2fsck -f) and restart"
         case .unmountBusy(let mountPoint, let detail):
             return "\(mountPoint) stayed busy and could not be unmounted (\(detail)); stop what uses it (fuser -m) and unmount it by hand"
         case .mountFailed(let device, let mountPoint, let options, let errno):

@@ -26,10 +26,15 @@ extension VolumeMarker {
         }
         let text: String
         do throws(DeviceError) { text = try SystemCall.readFile(path) } catch { throw .markerUnreadable(device: root, reason: error.description) }
+        return try decode(Array(text.utf8), device: root)
+    }
+
+    /// A marker from its bytes; `device` names where it was found, for the error.
+    static func decode(_ bytes: [UInt8], device: String) throws(DeviceError) -> VolumeMarker {
         do {
-            return try JSONDecoder().decode(VolumeMarker.self, from: Data(text.utf8))
+            return try JSONDecoder().decode(VolumeMarker.self, from: Data(bytes))
         } catch {
-            throw .markerUnreadable(device: root, reason: "not valid JSON: \(error)")
+            throw .markerUnreadable(device: device, reason: "not valid JSON: \(error)")
         }
     }
 

@@ -5,13 +5,18 @@ import Logging
 extension VolumePreparer {
     /// What this start does with the device, decided before anything writes.
     enum Plan: Equatable {
-        /// Blank, or an unfinished format of ours; `reason` says which.
+        /// Blank: mkfs, then the layout, the marker and the label.
         case format(reason: String)
-        /// Ours, with a marker for this volume; `pendingLabel` when the crash came after the
-        /// marker but before the label was cleared.
-        case own(pendingLabel: Bool)
+        /// mkfs of ours ran and nothing else was written since (label `sm-pending`): the
+        /// layout, the marker and the label, without a second mkfs.
+        case finishFormat
+        /// Ours, with a marker for this volume; `setLabel` for a volume formatted before the
+        /// label was kept.
+        case own(setLabel: Bool)
         /// Made elsewhere: mounted and exported at its root, records kept in `recoveryDir`.
         case adopt(recoveryDir: String)
+
+        var isFormat: Bool { if case .format = self { true } else { false } }
     }
 
     /// The work on a block device nobody else uses; `label` names the device for the operator.
@@ -29,7 +34,7 @@ extension VolumePreparer {
             guard found == fsType else { throw .filesystemMismatch(device: label, found: found, requested: fsType) }
             // Measured first: a filesystem larger than its device cannot even be peeked at.
             sizes = try measure(blockDevice, label: label)
-            plan = try await decide(on: blockDevice, label: label, pending: probed.label == Formatter.pendingLabel)
+            plan = try decide(on: blockDevice, label: label, fsLabel: probed.label)
         }
 
         switch plan {
@@ -41,7 +46,8 @@ extension VolumePreparer {
             try SystemCall.makeFolders(URL(fileURLWithPath: recoveryDir).deletingLastPathComponent().path, mode: 0o755)
             try VolumeLayout.makeFolder(recoveryDir, mode: 0o700)
             fallthrough
-        case .own:
+        case .own, .finishFormat:
+            if plan == .finishFormat, readOnly { throw .readOnlyNeedsFormat(device: label, found: "an unfinished share-manager format") }
             // A read-only share writes nothing: e2fsck -n would also call a journal that the
             // ro mount is about to replay an error.
             if !readOnly {
@@ -52,9 +58,18 @@ extension VolumePreparer {
         }
 
         let mounter = Mounter(runner: runner)
-        try mounter.mount(blockDevice, at: mountPoint, as: fsType, options: MountOptions.arguments(mountOptions, for: fsType, readOnly: readOnly))
+        let options = MountOptions.arguments(mountOptions, for: fsType, readOnly: readOnly)
+        try mounter.mount(blockDevice, at: mountPoint, as: fsType, options: options)
         do throws(DeviceError) {
             try finish(plan, on: blockDevice)
+            if plan == .finishFormat || plan.isFormat {
+                // The next start decides ownership without replaying the journal (ext4) or log
+                // (xfs), so the label and the marker must be at their home blocks before any
+                // client writes: an unmount puts them there; a crash before it leaves a
+                // pending format, which the next start finishes.
+                try await mounter.unmount(mountPoint)
+                try mounter.mount(blockDevice, at: mountPoint, as: fsType, options: options)
+            }
         } catch {
             await undo("unmount") { () async throws(DeviceError) in try await mounter.unmount(mountPoint) }
             throw error
@@ -68,14 +83,17 @@ extension VolumePreparer {
     private func finish(_ plan: Plan, on blockDevice: String) throws(DeviceError) {
         let formatter = Formatter(runner: runner)
         switch plan {
-        case .format:
+        case .format, .finishFormat:
             try VolumeLayout.ensure(root: mountPoint)
             try VolumeMarker(volume: volume).write(toRoot: mountPoint)
-            try formatter.clearPendingLabel(blockDevice, mountPoint: mountPoint, filesystem: fsType)
-        case .own(let pendingLabel):
-            guard !readOnly else { return }
+            try formatter.setVolumeLabel(blockDevice, mountPoint: mountPoint, filesystem: fsType)
+        case .own(let setLabel):
+            guard !readOnly else {
+                if setLabel { logger.notice("read-only share: the label \(Formatter.volumeLabel) is set on the next read-write start") }
+                return
+            }
             try VolumeLayout.ensure(root: mountPoint)
-            if pendingLabel { try formatter.clearPendingLabel(blockDevice, mountPoint: mountPoint, filesystem: fsType) }
+            if setLabel { try formatter.setVolumeLabel(blockDevice, mountPoint: mountPoint, filesystem: fsType) }
         case .adopt:
             // The root belongs to the data that was there: no marker, no folders.
             return
@@ -83,7 +101,7 @@ extension VolumePreparer {
     }
 
     private func ready(_ plan: Plan, device: String, label: String, loop: LoopAttachment?) -> PreparedVolume {
-        let formatted = if case .format = plan { true } else { false }
+        let formatted = plan.isFormat || plan == .finishFormat
         var adopted = false
         var exportPath = VolumeLayout.exportPath(root: mountPoint)
         var recoveryRoot = VolumeLayout.recoveryRoot(root: mountPoint)

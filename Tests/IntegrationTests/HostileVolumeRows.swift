@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// One way a previous version, another tool or a corrupted disk can leave a volume that
 /// share-manager formatted. `tamper` gets the mounted filesystem's root and a folder of the
@@ -17,6 +18,8 @@ struct VolumeTampering: Sendable, CustomTestStringConvertible {
     let tamper: @Sendable (_ root: String, _ outside: String) throws -> Void
     /// Wait for the 5 s write probe to run at least once before checking the host.
     var afterProbe = false
+    /// Damage done to the image file after `tamper`, with nothing mounted.
+    var damage: (@Sendable (_ image: String) throws -> Void)?
 
     var testDescription: String { attack }
 
@@ -86,6 +89,11 @@ struct VolumeTampering: Sendable, CustomTestStringConvertible {
             try FileManager.default.removeItem(atPath: root + marker)
             try FileManager.default.createDirectory(atPath: root + marker, withIntermediateDirectories: false)
         },
+        // A damaged inode table: the kernel records the error in the superblock when it meets
+        // it, even on a read-only mount of a writable loop device; the peek must not mount.
+        .init(attack: "marker's inode is damaged (was: 7 bytes of the superblock changed)", outcome: .refused(mentioning: "marker", deviceUntouched: true), tamper: { _, _ in }, damage: { try damageInode($0, marker) }),
+        .init(attack: "marker folder's inode is damaged", outcome: .refused(mentioning: "marker", deviceUntouched: true), tamper: { _, _ in }, damage: { try damageInode($0, "/.share-manager") }),
+        .init(attack: "root folder's inode is damaged", outcome: .refused(mentioning: "marker", deviceUntouched: true), tamper: { _, _ in }, damage: { try damageInode($0, "/") }),
         // The layout's own folders, replaced by symlinks into the host.
         .init(attack: "recovery store is a symlink out of the volume", outcome: .refused(mentioning: "recovery", deviceUntouched: false)) { root, outside in
             try FileManager.default.removeItem(atPath: root + "/.share-manager/recovery")
@@ -141,4 +149,21 @@ struct VolumeTampering: Sendable, CustomTestStringConvertible {
     ]
 
     static let epochFile = "/.share-manager/recovery/ganesha-epoch"
+
+    /// Overwrites the inode of `path` in the ext4 image with 0xFF bytes, so its checksum fails.
+    static func damageInode(_ image: String, _ path: String) throws {
+        // "Inode 14 is part of block group 0\n\tlocated at block 278, offset 0x0100"
+        let imap = try runCommand(["debugfs", "-R", "imap \(path)", image]).stdout
+        let words = imap.replacingOccurrences(of: ",", with: " ").split(whereSeparator: \.isWhitespace)
+        let header = try runCommand(["dumpe2fs", "-h", image]).stdout.split(separator: "\n")
+        guard let at = words.lastIndex(of: "block"), let block = UInt64(words[at + 1]),
+              let offset = words.firstIndex(of: "offset").flatMap({ UInt64(words[$0 + 1].dropFirst(2), radix: 16) }),
+              let size = header.first(where: { $0.hasPrefix("Block size:") })?.split(separator: " ").last.flatMap({ UInt64($0) }),
+              let inodeSize = header.first(where: { $0.hasPrefix("Inode size:") })?.split(whereSeparator: \.isWhitespace).last.flatMap({ Int($0) })
+        else { throw FixtureError("cannot locate the inode of \(path): \(imap)") }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: image))
+        try handle.seek(toOffset: block * size + offset)
+        try handle.write(contentsOf: Data(repeating: 0xFF, count: inodeSize))
+        try handle.close()
+    }
 }

@@ -19,6 +19,7 @@ struct HostileVolumeTests {
                     try runCommand(["cp", "--sparse=always", base, image])
                     let outside = try Outside(dir.file("outside"))
                     try SystemState.changeImage(image, dir: dir) { try row.tamper($0, outside.path) }
+                    try row.damage?(image)
                     return (outside, try sha256(ofFile: image))
                 }
                 var sm = try ShareManagerUnderTest(volume: PreparedImage.volume, dir: dir, image: image)

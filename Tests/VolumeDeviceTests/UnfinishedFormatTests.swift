@@ -3,65 +3,139 @@ import Testing
 import TestSupport
 @testable import VolumeDevice
 
-/// A format is unfinished until its `sm-pending` label is cleared; the next start formats
-/// such a filesystem again, since nothing was exported from it.
+/// mkfs labels a filesystem `sm-pending`; the label becomes `sm-volume` once the layout and
+/// the marker are written. A pending filesystem is never formatted again: holding only what
+/// mkfs and the unfinished format wrote, the format is finished on it; holding anything more
+/// (the label is no proof), it is refused untouched, or adopted with a recovery dir.
 extension DeviceIntegration {
     @Suite struct Unfinished {
-        /// mkfs ran and the process died right after.
+        func makePending(_ image: String, _ fsType: FilesystemType) async throws {
+            try await mustRun([fsType.mkfsCommand.tool] + fsType.mkfsCommand.arguments + ["-L", "sm-pending", image])
+        }
+
+        func uuid(_ image: String) async throws -> String {
+            try await mustRun(["blkid", "-p", "-o", "value", "-s", "UUID", image]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        /// Finished without a second mkfs (same UUID), then labelled as share-manager's.
+        func expectFinished(_ scratch: Scratch, _ image: String, _ fsType: FilesystemType) async throws {
+            let before = try await uuid(image)
+            let prepared = try await scratch.preparer(image, fsType: fsType).prepare()
+            #expect(prepared.formatted && !prepared.adopted)
+            #expect(try VolumeMarker.read(fromRoot: scratch.mountPoint) == VolumeMarker(volume: "vol-a"))
+            #expect(blkidLabel(prepared.devicePath) == "sm-volume", "the label is set while mounted")
+            try await VolumePreparer.release(prepared, logger: testLogger)
+            #expect(try await uuid(image) == before, "mkfs ran again")
+            #expect(blkidLabel(image) == "sm-volume")
+        }
+
+        /// The ownership peek reads the device without replaying a journal or log, so what a
+        /// crash right after the format leaves on the device itself must already say
+        /// `sm-volume` and hold the marker: a copy of the image taken while mounted is that.
         @Test(arguments: FilesystemType.allCases)
-        func pendingLabelAloneIsFormattedAgain(fsType: FilesystemType) async throws {
-            guard mayRun("pendingLabelAloneIsFormattedAgain(\(fsType))", extraTools: ["mkfs.xfs", "xfs_io", "e2label"]) else { return }
+        func formatIsAtHomeBeforeServing(fsType: FilesystemType) async throws {
+            guard mayRun("formatIsAtHomeBeforeServing(\(fsType))", extraTools: ["mkfs.xfs", "xfs_io", "xfs_db", "e2label", "debugfs"]) else { return }
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: fsType == .xfs ? 320 : 64)
-                try await mustRun([fsType.mkfsCommand.tool] + fsType.mkfsCommand.arguments + ["-L", "sm-pending", image])
                 let prepared = try await scratch.preparer(image, fsType: fsType).prepare()
-                #expect(prepared.formatted && !prepared.adopted)
-                #expect(try VolumeMarker.read(fromRoot: scratch.mountPoint)?.volume == "vol-a")
-                #expect(blkidLabel(prepared.devicePath) == "", "the label is cleared while mounted")
+                let crashed = scratch.directory.file("crashed.img")
+                try await mustRun(["cp", "--sparse=always", image, crashed])
                 try await VolumePreparer.release(prepared, logger: testLogger)
-                #expect(blkidLabel(image) == "")
+                #expect(blkidLabel(crashed) == "sm-volume", "the label is not on the device yet")
+                let again = try await scratch.preparer(crashed, fsType: fsType).prepare()
+                #expect(!again.formatted && !again.adopted)
+                try await VolumePreparer.release(again, logger: testLogger)
             }
         }
 
-        /// mkfs and the layout were written, the marker not yet.
-        @Test func layoutWithoutMarkerIsFormattedAgain() async throws {
-            guard mayRun("layoutWithoutMarkerIsFormattedAgain") else { return }
+        /// mkfs ran and the process died right after.
+        @Test(arguments: FilesystemType.allCases)
+        func pendingLabelAloneIsFinished(fsType: FilesystemType) async throws {
+            guard mayRun("pendingLabelAloneIsFinished(\(fsType))", extraTools: ["mkfs.xfs", "xfs_io", "xfs_db", "e2label", "debugfs"]) else { return }
             try await Scratch.with { scratch in
-                let image = try scratch.image(mebibytes: 64)
-                try await mustRun(["mkfs.ext4", "-q", "-F", "-L", "sm-pending", image])
+                let image = try scratch.image(mebibytes: fsType == .xfs ? 320 : 64)
+                try await makePending(image, fsType)
+                try await expectFinished(scratch, image, fsType)
+            }
+        }
+
+        /// mkfs and the (empty) layout were written, the marker not yet; or the marker too.
+        @Test(arguments: FilesystemType.allCases, [false, true])
+        func emptyLayoutIsFinished(fsType: FilesystemType, withMarker: Bool) async throws {
+            guard mayRun("emptyLayoutIsFinished(\(fsType))", extraTools: ["mkfs.xfs", "xfs_io", "xfs_db", "e2label", "debugfs"]) else { return }
+            try await Scratch.with { scratch in
+                let image = try scratch.image(mebibytes: fsType == .xfs ? 320 : 64)
+                try await makePending(image, fsType)
                 try scratch.mountedElsewhere(image) { root in
                     try FileManager.default.createDirectory(atPath: root + "/.share-manager/recovery", withIntermediateDirectories: true)
                     try FileManager.default.createDirectory(atPath: root + "/data", withIntermediateDirectories: true)
-                    try Data("half".utf8).write(to: URL(fileURLWithPath: root + "/data/left-over"))
+                    if withMarker { try VolumeMarker(volume: "vol-a").write(toRoot: root) }
                 }
-
-                let prepared = try await scratch.preparer(image).prepare()
-                #expect(prepared.formatted)
-                #expect(!FileManager.default.fileExists(atPath: prepared.exportPath + "/left-over"), "formatted anew")
-                #expect(try VolumeMarker.read(fromRoot: scratch.mountPoint) == VolumeMarker(volume: "vol-a"))
-                try await VolumePreparer.release(prepared, logger: testLogger)
-                #expect(blkidLabel(image) == "")
+                try await expectFinished(scratch, image, fsType)
             }
         }
 
-        /// The marker was written but the label not cleared: ours and complete, so kept.
-        @Test(arguments: FilesystemType.allCases)
-        func pendingLabelWithMarkerIsKept(fsType: FilesystemType) async throws {
-            guard mayRun("pendingLabelWithMarkerIsKept(\(fsType))", extraTools: ["mkfs.xfs", "xfs_admin", "xfs_io", "e2label"]) else { return }
+        /// Issue 16 row 1: a filesystem labelled `sm-pending` that holds anything beyond what
+        /// mkfs writes was formatted again. Each variant is refused byte for byte untouched,
+        /// and served as it is (adopted, nothing written) with a recovery dir.
+        @Test(arguments: FilesystemType.allCases, PendingContent.allCases)
+        func pendingLabelWithDataIsNeverFormatted(fsType: FilesystemType, content: PendingContent) async throws {
+            guard mayRun("pendingLabelWithDataIsNeverFormatted(\(fsType), \(content))", extraTools: ["mkfs.xfs", "xfs_db", "debugfs"]) else { return }
+            if fsType == .xfs && content == .fileInLostAndFound { return }  // mkfs.xfs makes no lost+found
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: fsType == .xfs ? 320 : 64)
-                let first = try await scratch.preparer(image, fsType: fsType).prepare()
-                try Data("kept".utf8).write(to: URL(fileURLWithPath: first.exportPath + "/file"))
-                try await VolumePreparer.release(first, logger: testLogger)
-                try await mustRun(fsType == .ext4 ? ["e2label", image, "sm-pending"] : ["xfs_admin", "-L", "sm-pending", image])
-                #expect(blkidLabel(image) == "sm-pending")
+                try await makePending(image, fsType)
+                let names = try scratch.mountedElsewhere(image) { root in
+                    try content.write(root)
+                    return try FileManager.default.contentsOfDirectory(atPath: root).sorted()
+                }
+                let error = try await untouchedRefusal(scratch.preparer(image, fsType: fsType), image: image)
+                guard case .pendingHoldsData(_, let found) = error else { Issue.record("got \(String(describing: error))"); return }
+                #expect(found.contains(content.expectedMention), "names what it found: \(found)")
+                #expect(error?.description.contains("--recovery-dir") == true)
 
-                let second = try await scratch.preparer(image, fsType: fsType).prepare()
-                #expect(!second.formatted)
-                #expect(try String(contentsOfFile: second.exportPath + "/file", encoding: .utf8) == "kept")
-                try await VolumePreparer.release(second, logger: testLogger)
-                #expect(blkidLabel(image) == "")
+                let adopted = try await scratch.preparer(image, fsType: fsType, recoveryDir: scratch.directory.file("records")).prepare()
+                #expect(adopted.adopted && !adopted.formatted && adopted.exportPath == scratch.mountPoint)
+                #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.mountPoint).sorted() == names)
+                try await VolumePreparer.release(adopted, logger: testLogger)
+                #expect(blkidLabel(image) == "sm-pending", "the label of a filesystem made elsewhere is left as it is")
             }
+        }
+    }
+}
+
+/// What a user can have stored on a filesystem that carries the `sm-pending` label.
+enum PendingContent: String, CaseIterable, Sendable {
+    case fileAtRoot, emptyFolderAtRoot, symlinkAtRoot, fileInData, fileInLostAndFound, recordInRecovery, foreignMarkerFolderFile
+
+    func write(_ root: String) throws {
+        let files = FileManager.default
+        switch self {
+        case .fileAtRoot: try Data("user data".utf8).write(to: URL(fileURLWithPath: root + "/report.txt"))
+        case .emptyFolderAtRoot: try files.createDirectory(atPath: root + "/photos", withIntermediateDirectories: false)
+        case .symlinkAtRoot: try files.createSymbolicLink(atPath: root + "/link", withDestinationPath: "report.txt")
+        case .fileInData:
+            try files.createDirectory(atPath: root + "/.share-manager/recovery", withIntermediateDirectories: true)
+            try files.createDirectory(atPath: root + "/data", withIntermediateDirectories: false)
+            try Data("half".utf8).write(to: URL(fileURLWithPath: root + "/data/left-over"))
+        case .fileInLostAndFound: try Data("found".utf8).write(to: URL(fileURLWithPath: root + "/lost+found/#12"))
+        case .recordInRecovery:
+            try files.createDirectory(atPath: root + "/.share-manager/recovery/v4recov/node0", withIntermediateDirectories: true)
+        case .foreignMarkerFolderFile:
+            try files.createDirectory(atPath: root + "/.share-manager", withIntermediateDirectories: false)
+            try Data("notes".utf8).write(to: URL(fileURLWithPath: root + "/.share-manager/notes.txt"))
+        }
+    }
+
+    var expectedMention: String {
+        switch self {
+        case .fileAtRoot: "report.txt"
+        case .emptyFolderAtRoot: "photos"
+        case .symlinkAtRoot: "link"
+        case .fileInData: "data/"
+        case .fileInLostAndFound: "lost+found/"
+        case .recordInRecovery: "recovery/"
+        case .foreignMarkerFolderFile: "notes.txt"
         }
     }
 }

@@ -90,6 +90,8 @@ import TestSupport
             .deviceShrank(device: "/dev/x", deviceBytes: 1, filesystemBytes: 2),
             .readOnlyNeedsFormat(device: "/dev/x", found: "blank"),
             .recoveryDirUnusable(path: "x", reason: "it is not an absolute path"),
+            .pendingHoldsData(device: "/dev/x", found: FilesystemPeek.shown("a\nb\u{1b}[2J")),
+            .legacyMarkerUntrusted(device: "/dev/x", found: FilesystemPeek.shown("report\r\n.txt")),
         ]
         for error in errors {
             #expect(!error.description.contains("\n"), "\(error)")
