@@ -46,8 +46,16 @@ public struct HTTPLimits: Sendable {
     /// From the connection's start (or the previous response) to the request's last byte:
     /// a slow-loris peer is cut off here, and an idle keep-alive connection is closed.
     public var requestTimeout: TimeAmount = .seconds(10)
-    /// Further connections are closed at once.
+    /// Beyond this many open connections, the one that has waited longest for its request
+    /// is closed once it has waited `crowdedWait`, until this many remain; one whose request
+    /// has arrived is never closed for room (see `ConnectionTable`).
     public var maxConnections = 128
+    /// Long enough for any real client to send its request after connecting, even on a busy
+    /// machine; short enough that a crowd of slow peers turns over quickly.
+    public var crowdedWait: TimeAmount = .seconds(1)
+    /// Never more open than this, nor than the open-files limit allows: beyond it the
+    /// longest-waiting connection is closed at once, however young.
+    public var maxOpenConnections = 512
 
     public init() {}
 }
