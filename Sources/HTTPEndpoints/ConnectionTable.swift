@@ -80,7 +80,8 @@ final class ConnectionTable: Sendable {
             }
             return (victims, nil)
         }
-        for victim in victims { victim.close(promise: nil) }
+        // Later, never inside the callback of a connection (perhaps the victim) that got us here.
+        for victim in victims { victim.eventLoop.execute { victim.close(promise: nil) } }
         if let sweep {
             loop.scheduleTask(deadline: sweep) { [self] in
                 state.withLock { if $0.sweepAt == sweep { $0.sweepAt = nil } }

@@ -53,11 +53,12 @@ final class RequestDeadline: ChannelDuplexHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) {
+        let answered = if case .end = unwrapOutboundIn(data) { true } else { false }
+        context.write(data, promise: promise)
+        if answered {
             arm(context)
             table.answered(context.channel)
         }
-        context.write(data, promise: promise)
     }
 
     private func opened(_ context: ChannelHandlerContext) {

@@ -112,10 +112,12 @@ struct ProbeSeries: Sendable {
     var missed = 0
     var longestMissRun = 0
     var slowest = Duration.zero
+    /// When the slowest answer came, from the first request.
+    var slowestAt = Duration.zero
 
     var fraction: Double { Double(answered) / Double(max(1, answered + missed)) }
     var summary: String {
-        "\(name): \(answered) of \(answered + missed) answered 200 within 1 s, at most \(longestMissRun) missed in a row, slowest answer \(slowest)"
+        "\(name): \(answered) of \(answered + missed) answered 200 within 1 s, at most \(longestMissRun) missed in a row, slowest answer \(slowest) at +\(slowestAt)"
     }
 
     static func run(_ name: String, _ target: RawHTTP.Target, _ request: [UInt8], for length: Duration) async -> ProbeSeries {
@@ -128,7 +130,7 @@ struct ProbeSeries: Sendable {
                 let response = RawHTTP.blockingExchange(target, request, timeout: 1)
                 if let response, response.status == 200, response.elapsed <= .seconds(1) {
                     series.answered += 1
-                    series.slowest = max(series.slowest, response.elapsed)
+                    if response.elapsed > series.slowest { (series.slowest, series.slowestAt) = (response.elapsed, ContinuousClock.now - start) }
                     run = 0
                 } else {
                     series.missed += 1
