@@ -26,7 +26,7 @@ public struct HTTPServer: Sendable {
         host: String, port: Int, limits: HTTPLimits = HTTPLimits(), logger: Logger, handler: @escaping Handler
     ) async throws -> HTTPServer {
         let table = connectionTable(limits, listener: "\(host):\(port)", logger: logger)
-        let channel = try await releasing(table) {
+        let channel = try await releasing(table, limits) {
             try await bootstrap().bind(host: host, port: port) { configure($0, limits, table) }
         }
         return HTTPServer(channel: channel, handler: handler, logger: logger, limits: limits, table: table)
@@ -41,7 +41,7 @@ public struct HTTPServer: Sendable {
         let previous = umask(0o177)
         defer { umask(previous) }
         let table = connectionTable(limits, listener: path, logger: logger)
-        let channel = try await releasing(table) {
+        let channel = try await releasing(table, limits) {
             try await bootstrap().bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) {
                 configure($0, limits, table)
             }
@@ -69,11 +69,13 @@ public struct HTTPServer: Sendable {
         return ConnectionTable(bounds: .init(soft: limits.maxConnections, hard: grant.connections, crowdedWait: limits.crowdedWait))
     }
 
-    private static func releasing<T>(_ table: ConnectionTable, _ bind: () async throws -> T) async throws -> T {
+    private static func releasing<T>(
+        _ table: ConnectionTable, _ limits: HTTPLimits, _ bind: () async throws -> T
+    ) async throws -> T {
         do {
             return try await bind()
         } catch {
-            OpenFileBudget.release(table.bounds.hard)
+            OpenFileBudget.release(granted: table.bounds.hard, wanted: limits.maxOpenConnections)
             throw error
         }
     }
@@ -108,7 +110,7 @@ public struct HTTPServer: Sendable {
                 }
                 group.cancelAll()
             }
-            OpenFileBudget.release(table.bounds.hard)
+            OpenFileBudget.release(granted: table.bounds.hard, wanted: limits.maxOpenConnections)
         } onCancel: {
             channel.channel.close(promise: nil)
         }

@@ -11,7 +11,8 @@ import Synchronization
 enum OpenFileBudget {
     /// Left for everything else: the device, Ganesha's pipes, the bus, the tools we run.
     static let reserve = 256
-    private static let claimed = Mutex(0)
+    /// Granted to the listeners open now, and what they asked for.
+    private static let shares = Mutex((granted: 0, wanted: 0))
     private static let openFiles = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
 
     struct Grant {
@@ -19,17 +20,19 @@ enum OpenFileBudget {
         let connections: Int
         /// The soft RLIMIT_NOFILE afterwards.
         let limit: Int
-        /// What the soft limit would need for `wanted`: set when `connections` fell short.
+        /// What the soft limit would need for every listener's full share: set when
+        /// `connections` fell short.
         let shortOf: Int?
     }
 
     /// Up to `wanted` connections for one more listener, never fewer than `floor`.
     static func claim(_ wanted: Int, floor: Int) -> Grant {
-        claimed.withLock { claimed in
-            let needed = rlim_t(reserve + claimed + wanted)
+        shares.withLock { shares in
+            shares.wanted += wanted
+            let needed = rlim_t(reserve + shares.granted + wanted)
             var limits = rlimit()
             guard getrlimit(openFiles, &limits) == 0 else {
-                claimed += wanted
+                shares.granted += wanted
                 return Grant(connections: wanted, limit: -1, shortOf: nil)
             }
             if limits.rlim_cur < needed {
@@ -38,14 +41,17 @@ enum OpenFileBudget {
                 if setrlimit(openFiles, &raised) == 0 { limits = raised }
             }
             let soft = Int(clamping: limits.rlim_cur)
-            let granted = max(floor, min(wanted, soft - reserve - claimed))
-            claimed += granted
-            return Grant(connections: granted, limit: soft, shortOf: granted < wanted ? Int(needed) : nil)
+            let granted = max(floor, min(wanted, soft - reserve - shares.granted))
+            shares.granted += granted
+            return Grant(connections: granted, limit: soft, shortOf: granted < wanted ? reserve + shares.wanted : nil)
         }
     }
 
     /// A listener that closed gives its share back.
-    static func release(_ connections: Int) {
-        claimed.withLock { $0 -= connections }
+    static func release(granted: Int, wanted: Int) {
+        shares.withLock {
+            $0.granted -= granted
+            $0.wanted -= wanted
+        }
     }
 }

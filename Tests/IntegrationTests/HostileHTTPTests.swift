@@ -103,7 +103,7 @@ struct HostileSlowTests {
     }
 }
 
-/// 200 idle connections on a port limited to 128: after a second of waiting for a request,
+/// 200 idle connections on a port limited to 128: after 2 s of waiting for a request,
 /// the longest-waiting are closed until 128 remain; a new request is served meanwhile (it
 /// used to be refused at the cap, which is what let a crowd lock out the kubelet), and the
 /// server answers at once when the flood goes.
@@ -141,7 +141,7 @@ struct HostileFloodTests {
         let sockets = (0..<200).map { _ in RawHTTP.connect(target) }.filter { $0 >= 0 }
         defer { sockets.forEach { close($0) } }
         outcome.connected = sockets.count
-        // The extra ones are closed once they have waited a second: give a loaded server time
+        // The extra ones are closed once they have waited 2 s: give a loaded server time
         // for that, but count before the first held ones reach their 10 s deadline.
         repeat {
             usleep(100_000)
