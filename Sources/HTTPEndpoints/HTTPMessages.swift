@@ -53,7 +53,7 @@ public struct HTTPLimits: Sendable {
     /// Long enough for any real client to send its request after connecting, even on a busy
     /// machine. Every slow peer closed comes straight back, so a shorter wait buys nothing
     /// and costs CPU (600 slow peers: 11 % of a core at 1 s, 7 % at 2 s).
-    public var crowdedWait: TimeAmount = .seconds(2)
+    public var crowdedWait: TimeAmount = .seconds(4)
     /// Never more open than this, nor than the open-files limit allows: beyond it the
     /// longest-waiting connection is closed at once, however young.
     public var maxOpenConnections = 512

@@ -103,7 +103,7 @@ struct HostileSlowTests {
     }
 }
 
-/// 200 idle connections on a port limited to 128: after 2 s of waiting for a request,
+/// 200 idle connections on a port limited to 128: after 4-8 s of waiting for a request,
 /// the longest-waiting are closed until 128 remain; a new request is served meanwhile (it
 /// used to be refused at the cap, which is what let a crowd lock out the kubelet), and the
 /// server answers at once when the flood goes.
@@ -115,7 +115,7 @@ struct HostileFloodTests {
         let (target, request) = (port.target(instance), request(port, instance))
         let outcome = await RawHTTP.offPool { Self.flood(target, request: request) }
         #expect(outcome.connected == 200, "the kernel refused connections before the server could")
-        #expect(outcome.closed >= 200 - 128, "only \(outcome.closed) of 200 closed within 7 s: more than 128 held")
+        #expect(outcome.closed >= 200 - 128, "only \(outcome.closed) of 200 closed within 9.5 s: more than 128 held")
         #expect(outcome.closed <= 200 - 120, "\(outcome.closed) of 200 closed: fewer than the 128 allowed were kept")
         #expect(outcome.servedDuring, "a new request was not served while 128 idle connections were held")
         let recovered = try #require(outcome.recovered, "not served again within 8 s of the flood closing")
@@ -141,12 +141,12 @@ struct HostileFloodTests {
         let sockets = (0..<200).map { _ in RawHTTP.connect(target) }.filter { $0 >= 0 }
         defer { sockets.forEach { close($0) } }
         outcome.connected = sockets.count
-        // The extra ones are closed once they have waited 2 s: give a loaded server time
+        // The extra ones are closed once they have waited 4-8 s: give a loaded server time
         // for that, but count before the first held ones reach their 10 s deadline.
         repeat {
             usleep(100_000)
             outcome.closed = sockets.filter(closedByPeer).count
-        } while outcome.closed < sockets.count - 128 && ContinuousClock.now < connectedAt + .seconds(7)
+        } while outcome.closed < sockets.count - 128 && ContinuousClock.now < connectedAt + .milliseconds(9500)
         outcome.servedDuring = RawHTTP.blockingExchange(target, request, timeout: 2)?.status == 200
         sockets.forEach { shutdown($0, Int32(SHUT_RDWR)) }
         let freed = ContinuousClock.now

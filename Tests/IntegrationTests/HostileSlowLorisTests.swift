@@ -4,28 +4,44 @@ import TestSupport
 
 /// Issue 16 row 6: 130 connections sending a byte a second made 39 of 40 `/healthz` probes
 /// fail, and over the connection cap the kubelet's own connection was closed at once, so the
-/// liveness probe restarted a healthy volume. Now 300 such connections on each TCP port
-/// (re-opened when closed) cost at most 1 % of the probes and control requests, and never
-/// two in a row.
-@Suite("Slow-loris crowds", .hostileInstance("hostile-loris"), .timeLimit(.minutes(3)))
+/// liveness probe restarted a healthy volume. Now 300 such connections on a TCP port
+/// (re-opened when closed) cost at most 1 % of the probes or control requests there, and
+/// never two in a row. One port at a time, so that the suite's load stays that of one crowd.
+@Suite("Slow-loris crowds", .hostileInstance("hostile-loris"), .serialized, .timeLimit(.minutes(3)))
 struct HostileSlowLorisTests {
-    @Test("300 slow connections on each TCP port: probes and control requests answered within 1 s")
-    func crowd() async throws {
+    @Test("300 slow connections: requests on the same port answered within 1 s", arguments: [HostilePort.probe, .control])
+    func crowd(_ port: HostilePort) async throws {
         guard let instance = HostileInstance.forTest else { return }
-        let crowd = SlowLorisCrowd(targets: [instance.probe, instance.control])
-        // The crowd, three probers and whatever other suites hold, beside the default 1024.
+        let crowd = SlowLorisCrowd(targets: [port.target(instance)])
+        // The crowd, the probers and whatever other suites hold, beside the default 1024.
         let limit = try OpenFiles.raiseSoftLimit(atLeast: crowd.openFilesNeeded + 512)
-        let length = Duration.seconds(12)
-        let (series, tally) = await crowd.during {
-            async let health = ProbeSeries.run("/healthz", instance.probe, RawHTTP.request("GET", "/healthz"), for: length)
-            async let ready = ProbeSeries.run("/readyz", instance.probe, RawHTTP.request("GET", "/readyz"), for: length)
-            async let control = ProbeSeries.run(
-                "GET /v1/status on the control TCP port", instance.control,
-                RawHTTP.request("GET", "/v1/status", headers: [instance.authorization]), for: length
-            )
-            return await [health, ready, control]
+        let requests = port == .probe
+            ? [("/healthz", RawHTTP.request("GET", "/healthz")), ("/readyz", RawHTTP.request("GET", "/readyz"))]
+            : [("authorised GET /v1/status", RawHTTP.request("GET", "/v1/status", headers: [instance.authorization]))]
+        let target = port.target(instance)
+        let (measured, tally) = await crowd.during {
+            // The crowd arrives within milliseconds and the server accepts it in order: a
+            // one-off queue (about 0.1 s for a release build) that the steady state, measured
+            // here, does not have; a debug build beside the whole suite may take 2 s.
+            let absorbed = await RawHTTP.offPool { () -> Duration? in
+                let start = ContinuousClock.now
+                while ContinuousClock.now - start < .seconds(15) {
+                    if RawHTTP.blockingExchange(target, requests[0].1, timeout: 5)?.status == 200 { return ContinuousClock.now - start }
+                }
+                return nil
+            }
+            guard let absorbed else { return ([ProbeSeries](), Duration?.none) }
+            let series = await withTaskGroup(of: ProbeSeries.self) { group in
+                for (name, request) in requests {
+                    group.addTask { await ProbeSeries.run(name, target, request, for: .seconds(11)) }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            return (series, absorbed)
         }
-        let attack = "crowd: \(tally.opened) connections opened, \(tally.closedByServer) closed by the server, \(tally.failedConnects) connects refused or timed out; open-files limit \(limit)"
+        let (series, absorbed) = measured
+        let attack = "crowd on the \(port.testDescription): \(tally.opened) connections opened, \(tally.closedByServer) closed by the server, \(tally.failedConnects) connects refused or timed out; open-files limit \(limit); first answer \(String(describing: absorbed)) after the crowd stood"
+        try #require(absorbed != nil, "no answer within 15 s of the crowd's arrival: \(attack)")
         print("slow-loris crowd: " + series.map(\.summary).joined(separator: "; ") + "; " + attack)
         #expect(tally.opened >= crowd.openFilesNeeded, "the crowd never stood: \(attack)")
         for probe in series {
@@ -33,7 +49,7 @@ struct HostileSlowLorisTests {
             #expect(probe.fraction >= 0.99, "\(probe.summary); \(attack)")
             #expect(probe.longestMissRun < 2, "\(probe.summary); \(attack)")
         }
-        await instance.expectStillServing(after: "300 slow-loris connections on each TCP port")
+        await instance.expectStillServing(after: "300 slow-loris connections on the \(port.testDescription)")
     }
 }
 

@@ -114,10 +114,12 @@ struct ProbeSeries: Sendable {
     var slowest = Duration.zero
     /// When the slowest answer came, from the first request.
     var slowestAt = Duration.zero
+    /// What each miss was, with its time from the first request: a status, "slow" or "none".
+    var misses: [String] = []
 
     var fraction: Double { Double(answered) / Double(max(1, answered + missed)) }
     var summary: String {
-        "\(name): \(answered) of \(answered + missed) answered 200 within 1 s, at most \(longestMissRun) missed in a row, slowest answer \(slowest) at +\(slowestAt)"
+        "\(name): \(answered) of \(answered + missed) answered 200 within 1 s, at most \(longestMissRun) missed in a row, slowest answer \(slowest) at +\(slowestAt); misses: \(misses.joined(separator: ", "))"
     }
 
     static func run(_ name: String, _ target: RawHTTP.Target, _ request: [UInt8], for length: Duration) async -> ProbeSeries {
@@ -133,6 +135,8 @@ struct ProbeSeries: Sendable {
                     if response.elapsed > series.slowest { (series.slowest, series.slowestAt) = (response.elapsed, ContinuousClock.now - start) }
                     run = 0
                 } else {
+                    let what = response.map { $0.status == 200 ? "slow (\($0.elapsed))" : String($0.status) } ?? "none"
+                    series.misses.append("\(what) at +\(ContinuousClock.now - start)")
                     series.missed += 1
                     run += 1
                     series.longestMissRun = max(series.longestMissRun, run)
