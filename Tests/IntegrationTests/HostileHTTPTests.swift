@@ -104,7 +104,7 @@ struct HostileSlowTests {
 }
 
 /// 200 idle connections on a port limited to 128: after 4-8 s of waiting for a request,
-/// the longest-waiting are closed until 128 remain; a new request is served meanwhile (it
+/// the waiting ones are closed until 128 remain; a new request is served meanwhile (it
 /// used to be refused at the cap, which is what let a crowd lock out the kubelet), and the
 /// server answers at once when the flood goes.
 @Suite("Connection floods", .hostileInstance("hostile-flood"), .serialized, .timeLimit(.minutes(3)))
