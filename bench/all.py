@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs every benchmark here one after the other and prints one summary table.
 
-  startup.py, throughput.py, footprint.py, failover.py, metrics.py
+  startup.py, throughput.py, footprint.py, failover.py, metrics.py, slowloris.py
 Each script's own output goes to --out (default bench-results-<time>.md in the current
 directory) in full; the summary picks the headline figures out of it, next to each goal.
 --quick runs every script with tiny sizes and few runs (a smoke test of the scripts, not
@@ -40,7 +40,7 @@ def run(name, args, out):
     out.write(f"\n## {name} {' '.join(args)} (exit {proc.returncode}, {time.monotonic() - started:.0f} s)\n\n```\n"
               f"{proc.stdout}{proc.stderr}```\n")
     out.flush()
-    if proc.returncode not in (0, 2):  # metrics.py exits 2 when its goal is missed: still figures
+    if proc.returncode not in (0, 2):  # metrics.py and slowloris.py exit 2 when their goal is missed: still figures
         print(proc.stdout + proc.stderr, file=sys.stderr)
         print(f"{name} failed (exit {proc.returncode})", file=sys.stderr)
     return proc.stdout
@@ -57,7 +57,7 @@ def main() -> int:
     parser.add_argument("--binary", default=RELEASE_BINARY)
     parser.add_argument("--idle-minutes", type=float, default=10)
     parser.add_argument("--out", default=f"bench-results-{time.strftime('%Y%m%d-%H%M%S')}.md")
-    parser.add_argument("--only", default="startup,throughput,footprint,failover,metrics")
+    parser.add_argument("--only", default="startup,throughput,footprint,failover,metrics,slowloris")
     args = parser.parse_args()
     binary = ["--binary", args.binary]
     q = args.quick
@@ -68,6 +68,7 @@ def main() -> int:
         else ["--idle-minutes", str(args.idle_minutes)],
         "failover": ["--runs", "1", "--clients", "1", "--grace", "15", "--lease", "10"] if q else ["--runs", "3"],
         "metrics": ["--clients", "5", "--scrapes", "50"] if q else [],
+        "slowloris": ["--runs", "1", "--seconds", "3", "--connections", "50"] if q else [],
     }
     outputs = {}
     with open(args.out, "w") as out:
@@ -115,6 +116,14 @@ def main() -> int:
         if m:
             rows.append(("/metrics latency", cell(r"^/metrics latency: (.*?);", m),
                          cell(r"^(\d+ scrapes, \d+ clients)", m), "p99 ≤ 10 ms"))
+        sl = outputs.get("slowloris", "").split("\nmedian of", 1)[-1]
+        crowd_size = cell(r"crowd of (\d+) slow connections", sl)
+        for row in re.finditer(r"^  (\S+)\s+([0-9.]+ %) of .*?p99\s+([0-9.]+ ms).*?\|\s+\S+\s+([0-9.]+ %) of .*?p99\s+([0-9.]+ ms), "
+                               r"longest miss run (\d+)", sl, re.M):
+            name, base, base_p99, crowd, crowd_p99, misses = row.groups()
+            rows.append((f"{name} under {crowd_size}+{crowd_size} slow-loris connections (median)",
+                         f"{crowd} within 1 s, p99 {crowd_p99}, longest miss run {misses}",
+                         f"no crowd: {base}, p99 {base_p99}", "≥ 99 %, never 2 misses in a row"))
         summary = "| benchmark | figure | ratio / context | goal |\n|---|---|---|---|\n" + \
                   "".join(f"| {a} | {b} | {c} | {d} |\n" for a, b, c, d in rows)
         out.write("\n## Summary\n\n" + summary)

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// POLLRDHUP: the peer closed its end. Glibc's Swift module does not export it.
-private let pollPeerClosed: Int16 = 0x2000
+let pollPeerClosed: Int16 = 0x2000
 
 /// Where an attack goes: the probe port, or the control API's TCP port or unix socket.
 enum HostilePort: Sendable, CustomTestStringConvertible {
@@ -103,19 +103,21 @@ struct HostileSlowTests {
     }
 }
 
-/// 200 idle connections on a port limited to 128: the rest are closed at once, and the
-/// server answers again as soon as the flood goes.
+/// 200 idle connections on a port limited to 128: after 4-8 s of waiting for a request,
+/// the waiting ones are closed until 128 remain; a new request is served meanwhile (it
+/// used to be refused at the cap, which is what let a crowd lock out the kubelet), and the
+/// server answers at once when the flood goes.
 @Suite("Connection floods", .hostileInstance("hostile-flood"), .serialized, .timeLimit(.minutes(3)))
 struct HostileFloodTests {
-    @Test("beyond 128 refused; served again once the flood closes", arguments: [HostilePort.probe, .control])
+    @Test("beyond 128 the idle make room; new requests served during and after", arguments: [HostilePort.probe, .control])
     func flood(_ port: HostilePort) async throws {
         guard let instance = HostileInstance.forTest else { return }
         let (target, request) = (port.target(instance), request(port, instance))
         let outcome = await RawHTTP.offPool { Self.flood(target, request: request) }
         #expect(outcome.connected == 200, "the kernel refused connections before the server could")
-        #expect(outcome.closed >= 200 - 128, "only \(outcome.closed) of 200 closed within 7 s: more than 128 held")
+        #expect(outcome.closed >= 200 - 128, "only \(outcome.closed) of 200 closed within 9.5 s: more than 128 held")
         #expect(outcome.closed <= 200 - 120, "\(outcome.closed) of 200 closed: fewer than the 128 allowed were kept")
-        #expect(!outcome.servedDuring, "a 129th connection was served while 128 were held")
+        #expect(outcome.servedDuring, "a new request was not served while 128 idle connections were held")
         let recovered = try #require(outcome.recovered, "not served again within 8 s of the flood closing")
         // Sooner than the held connections' own deadline: closing them is what frees the slots.
         #expect(recovered < min(.seconds(5), outcome.deadlineLeft),
@@ -139,13 +141,13 @@ struct HostileFloodTests {
         let sockets = (0..<200).map { _ in RawHTTP.connect(target) }.filter { $0 >= 0 }
         defer { sockets.forEach { close($0) } }
         outcome.connected = sockets.count
-        // The extra ones are closed as they are accepted: give a loaded server time for that,
-        // but count before the first held ones reach their 10 s deadline.
+        // The extra ones are closed once they have waited 4-8 s: give a loaded server time
+        // for that, but count before the first held ones reach their 10 s deadline.
         repeat {
             usleep(100_000)
             outcome.closed = sockets.filter(closedByPeer).count
-        } while outcome.closed < sockets.count - 128 && ContinuousClock.now < connectedAt + .seconds(7)
-        outcome.servedDuring = RawHTTP.blockingExchange(target, request, timeout: 2) != nil
+        } while outcome.closed < sockets.count - 128 && ContinuousClock.now < connectedAt + .milliseconds(9500)
+        outcome.servedDuring = RawHTTP.blockingExchange(target, request, timeout: 2)?.status == 200
         sockets.forEach { shutdown($0, Int32(SHUT_RDWR)) }
         let freed = ContinuousClock.now
         outcome.deadlineLeft = .seconds(10) - (freed - connectedAt)

@@ -24,26 +24,33 @@ enum RawHTTP {
         var elapsed = Duration.zero
     }
 
-    /// A connected socket, or -1.
-    static func connect(_ target: Target) -> Int32 {
+    /// A connected socket, or -1; with `timeout`, -1 also when the server's accept queue
+    /// has not taken the connection by then (a dropped SYN is otherwise retried for minutes).
+    static func connect(_ target: Target, timeout: Duration? = nil) -> Int32 {
         switch target {
         case .tcp(let port):
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = port.bigEndian
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            return connect(AF_INET, &address)
+            return connect(AF_INET, &address, timeout)
         case .unix(let path):
             var address = sockaddr_un()
             address.sun_family = sa_family_t(AF_UNIX)
             withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8).prefix($0.count - 1)) }
-            return connect(AF_UNIX, &address)
+            return connect(AF_UNIX, &address, timeout)
         }
     }
 
-    private static func connect<Address>(_ family: Int32, _ address: inout Address) -> Int32 {
+    private static func connect<Address>(_ family: Int32, _ address: inout Address, _ timeout: Duration?) -> Int32 {
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return -1 }
+        if let timeout {
+            // Linux bounds a blocking connect by the send timeout.
+            let parts = timeout.components
+            var limit = timeval(tv_sec: Int(parts.seconds), tv_usec: Int(parts.attoseconds / 1_000_000_000_000))
+            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        }
         let done = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<Address>.size)) }
         }
