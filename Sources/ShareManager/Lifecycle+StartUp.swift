@@ -182,7 +182,8 @@ extension Lifecycle {
             return (try? await client.isRegistered()) == true
         }
         if stop.isRequested { throw StartupError.stopped }
-        if let report = await ganesha.exitReport() {
+        // Its own log lines, not the stack backtrace Ganesha 6 prints after a FATAL one.
+        if let report = await ganesha.exitReport(relevant: { GaneshaLogLine($0).map { $0.function != "gsh_backtrace" } ?? false }) {
             // A pinned port someone else took meanwhile: the next attempt lets Ganesha pick again.
             await state.setEndpoint(nil)
             throw StartupError.ganeshaDidNotStart(report)
