@@ -37,6 +37,7 @@ extension Lifecycle {
             fsType: options.fsType, logger: logger, mkfsOptions: options.mkfsOptions,
             mountOptions: options.mountOptions, recoveryDir: options.recoveryDir?.value, readOnly: options.readOnly
         )
+        if ProcessInfo.processInfo.environment["DBUS_SYSTEM_BUS_ADDRESS"] == nil { _ = try ganeshaBusPolicy() }
         // The bus does not depend on the volume: start it while the device is prepared.
         async let startingBus = startBus()
         let volume: PreparedVolume
