@@ -38,8 +38,9 @@ extension Lifecycle {
             mountOptions: options.mountOptions, recoveryDir: options.recoveryDir?.value, readOnly: options.readOnly
         )
         if ProcessInfo.processInfo.environment["DBUS_SYSTEM_BUS_ADDRESS"] == nil { _ = try ganeshaBusPolicy() }
-        // The bus does not depend on the volume: start it while the device is prepared.
+        // Neither the bus nor Ganesha's release depends on the volume: both while the device is prepared.
         async let startingBus = startBus()
+        async let ganeshaVersion = detectGaneshaVersion()
         let volume: PreparedVolume
         do {
             volume = try await withTaskExecutorPreference(Self.deviceExecutor) { try await preparer.prepare() }
@@ -62,7 +63,7 @@ extension Lifecycle {
         await state.enter(.startingGanesha)
         notifier.status("starting Ganesha")
         var settings = try settings(for: volume)
-        settings.ganeshaVersion = await detectGaneshaVersion()
+        settings.ganeshaVersion = await ganeshaVersion
         started.settings = settings
         try checkRecoveryStore(at: settings.recoveryRoot.value)
         try await startGanesha(started, busAddress: bus.address, sink: sink)
