@@ -34,7 +34,9 @@ struct HostileVolumeTests {
                         let errors = process.output.split(separator: "\n").filter { $0.contains(" error ") }
                         #expect(errors.count == 1, "expected one error line:\n\(process.output)")
                         #expect(errors.first?.contains(word) == true, "the error does not say '\(word)':\n\(process.output)")
-                        #expect(!process.output.contains("child=ganesha"), "Ganesha was started:\n\(process.output)")
+                        // `child=ganesha-version` (its release, asked while the device is prepared) is not a start.
+                        #expect(!process.output.contains("child=ganesha ") && !process.output.contains("child=ganesha]"),
+                                "Ganesha was started:\n\(process.output)")
                         if deviceUntouched {
                             // Refused on the peek mount, before any write and before any config.
                             #expect(await RawHTTP.offPool { try? sha256(ofFile: image) } == hash, "the image changed")
