@@ -93,7 +93,7 @@ let package = Package(
         ),
 
         // Helpers the tests share: temp dirs, free ports, root checks, process cleanup by PID.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["GaneshaConfig"], path: "Tests/TestSupport"),
 
         .testTarget(name: "DBusKitTests", dependencies: ["DBusKit", "TestSupport"]),
         .testTarget(name: "GaneshaControlTests", dependencies: ["GaneshaControl", "DBusKit", "TestSupport"]),

@@ -11,8 +11,9 @@ extension TemplateSet {
         return RenderedConfig(main: render(.ganesha, context), export: render(.export, context))
     }
 
-    /// The private system bus for one Ganesha; its socket lives in `runDirectory`.
-    public func renderBusConfig(runDirectory: SafePath) -> String {
-        render(.bus, ["runDirectory": .text(runDirectory.value)])
+    /// The private system bus for one Ganesha; its socket lives in `runDirectory`, and it
+    /// includes Ganesha's own policy from `ganeshaPolicy` (see `GaneshaBusPolicy.locate`).
+    public func renderBusConfig(runDirectory: SafePath, ganeshaPolicy: SafePath) -> String {
+        render(.bus, ["runDirectory": .text(runDirectory.value), "ganeshaPolicy": .text(ganeshaPolicy.value)])
     }
 }

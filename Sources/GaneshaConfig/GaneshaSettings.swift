@@ -33,6 +33,9 @@ public struct GaneshaSettings: Sendable, Equatable {
     /// `Anonymous_Uid` / `Anonymous_Gid`; nil keeps Ganesha's default (-2).
     public var anonymousUID: AnonymousID?
     public var anonymousGID: AnonymousID?
+    /// The release the config is for (`ganesha.nfsd -v`); nil renders only what every
+    /// release we know accepts.
+    public var ganeshaVersion: GaneshaVersion?
 
     public init(
         volume: VolumeName, nfsAddress: NetworkAddress, nfsPort: UInt16, gracePeriod: Int,
@@ -68,6 +71,7 @@ public struct GaneshaSettings: Sendable, Equatable {
             "numericOwners": .flag(numericOwners),
             "enableNFSv40": .flag(enableNFSv40),
             "squash": .text(squash.configValue),
+            "allowIoFlusherFail": .flag(ganeshaVersion?.knowsIoFlusherOption ?? false),
         ]
         if let idmapConfig { context["idmapConfig"] = .text(idmapConfig.value) }
         if let exportConfig { context["exportConfig"] = .text(exportConfig.value) }

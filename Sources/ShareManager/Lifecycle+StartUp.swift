@@ -21,7 +21,7 @@ enum StartupError: Error, CustomStringConvertible {
         case .stopped: "stopped by a signal during start-up"
         case .stateDir(let path, let why): "cannot write the state directory \(path): \(why); check --state-dir"
         case .busDidNotStart(let why): "the private D-Bus daemon did not start: \(why)"
-        case .ganeshaDidNotStart(let why): "Ganesha did not start: \(why); its own log lines above say more"
+        case .ganeshaDidNotStart(let why): "Ganesha did not start: \(why); its earlier log lines above say more"
         case .exportFailed(let why): "Ganesha refused the export: \(why)"
         }
     }
@@ -60,7 +60,8 @@ extension Lifecycle {
 
         await state.enter(.startingGanesha)
         notifier.status("starting Ganesha")
-        let settings = try settings(for: volume)
+        var settings = try settings(for: volume)
+        settings.ganeshaVersion = await detectGaneshaVersion()
         started.settings = settings
         try checkRecoveryStore(at: settings.recoveryRoot.value)
         try await startGanesha(started, busAddress: bus.address, sink: sink)
@@ -110,41 +111,6 @@ extension Lifecycle {
         } catch {
             logger.warning("cannot tell the NFSv4 ID-mapping domain: \(error)")
         }
-    }
-
-    /// Uses the bus named by DBUS_SYSTEM_BUS_ADDRESS when it answers; otherwise starts a private
-    /// one (a Pod has no system bus). A bus we started is stopped again if it does not come up.
-    func startBus() async throws -> (address: String, process: SupervisedProcess?) {
-        if let given = ProcessInfo.processInfo.environment["DBUS_SYSTEM_BUS_ADDRESS"],
-           let probe = try? await DBusConnection.connect(address: given, timeout: .seconds(2)) {
-            probe.close()
-            logger.info("using the D-Bus system bus at \(given)")
-            return (given, nil)
-        }
-        let busDir = try SafePath(validating: layout.busDirectory, flag: "state-dir")
-        do {
-            // Inside the private state dir; a folder left from an insecure past is refused.
-            try TrustedPath.prepare(busDir.value, flag: "state-dir", last: .privateDirectory)
-            try? FileManager.default.removeItem(atPath: layout.busSocket)
-            try AtomicFile.write(templates.renderBusConfig(runDirectory: busDir), to: layout.busConfig)
-        } catch {
-            throw StartupError.stateDir(busDir.value, "\(error)")
-        }
-        let bus = try await SupervisedProcess.start(
-            name: "dbus-daemon", executable: Executables.find("dbus-daemon"),
-            arguments: ["--nofork", "--nopidfile", "--nosyslog", "--config-file=\(layout.busConfig)"],
-            environment: ChildEnvironment.make(), logger: logger
-        )
-        let up = await Readiness.poll(timeout: .seconds(10), interval: .milliseconds(5)) {
-            bus.isRunning && Readiness.acceptsUnix(path: layout.busSocket)
-        }
-        guard up else {
-            let why = bus.exitStatus.map { "dbus-daemon \($0)" } ?? "its socket did not accept connections within 10 s"
-            await bus.terminate(grace: .seconds(2))
-            throw StartupError.busDidNotStart(why)
-        }
-        logger.info("private D-Bus system bus started", metadata: ["pid": "\(bus.pid)", "socket": "\(layout.busSocket)"])
-        return (layout.busAddress, bus)
     }
 
     /// Creates or checks Ganesha's recovery store before Ganesha reads it.
@@ -216,10 +182,10 @@ extension Lifecycle {
             return (try? await client.isRegistered()) == true
         }
         if stop.isRequested { throw StartupError.stopped }
-        if let status = ganesha.exitStatus {
+        if let report = await ganesha.exitReport() {
             // A pinned port someone else took meanwhile: the next attempt lets Ganesha pick again.
             await state.setEndpoint(nil)
-            throw StartupError.ganeshaDidNotStart("ganesha.nfsd \(status)")
+            throw StartupError.ganeshaDidNotStart(report)
         }
         guard ready, let port = boundPort() else {
             throw StartupError.ganeshaDidNotStart("it did not own org.ganesha.nfsd and accept NFS connections on \(host):\(configured) within 30 s")

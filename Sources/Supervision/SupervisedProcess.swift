@@ -31,6 +31,7 @@ public final class SupervisedProcess: Sendable {
         var observers: [@Sendable (ExitStatus) -> Void] = []
     }
     private let state = Mutex(State())
+    private let recent = RecentLines(keep: 8)
 
     /// Starts `executable` with `arguments`. `environment` is the whole environment of the child.
     /// `onLine` sees every line the child prints before it is logged (for parsing a child's
@@ -70,8 +71,11 @@ public final class SupervisedProcess: Sendable {
     /// read blocks.
     private func forwardOutput(from fd: Int32, logger: Logger, onLine: (@Sendable (String) -> Logger.Metadata)?) {
         let name = self.name
-        DetachedThread.start(name: "sm-out-\(name)") {
-            defer { close(fd) }
+        DetachedThread.start(name: "sm-out-\(name)") { [recent] in
+            defer {
+                close(fd)
+                recent.end()
+            }
             var pending: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 16384)
             while true {
@@ -83,6 +87,7 @@ public final class SupervisedProcess: Sendable {
                     let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
                     pending.removeSubrange(pending.startIndex...newline)
                     if !line.isEmpty {
+                        recent.append(line)
                         var fields = onLine?(line) ?? [:]
                         fields["child"] = "\(name)"
                         logger.info("\(line)", metadata: fields)
@@ -90,6 +95,7 @@ public final class SupervisedProcess: Sendable {
                 }
             }
             if !pending.isEmpty {
+                recent.append(String(decoding: pending, as: UTF8.self))
                 logger.info("\(String(decoding: pending, as: UTF8.self))", metadata: ["child": "\(name)"])
             }
         }
@@ -114,6 +120,25 @@ public final class SupervisedProcess: Sendable {
             waiters.forEach { $0.resume(returning: status) }
             observers.forEach { $0(status) }
         }
+    }
+
+    /// The last `count` lines the child printed. After an exit its last lines may still be
+    /// in the pipe: waits up to `settle` for the pipe's end (bounded, because a grandchild
+    /// can hold it open).
+    public func lastLines(_ count: Int = 3, settle: Duration = .milliseconds(500)) async -> [String] {
+        let deadline = ContinuousClock.now + settle
+        while !recent.snapshot.ended && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return Array(recent.snapshot.lines.suffix(count))
+    }
+
+    /// How a child that ended during start-up ended, with its last lines, on one line.
+    public func exitReport() async -> String? {
+        guard let status = exitStatus else { return nil }
+        let lines = await lastLines()
+        let said = lines.isEmpty ? "it printed nothing" : "its last lines: " + lines.joined(separator: " | ")
+        return "\(name) \(status) during start-up; \(said)"
     }
 
     /// nil while the child runs.

@@ -19,7 +19,8 @@ struct RenderingTests {
     @Test("bus config matches its golden file")
     func busGolden() throws {
         let dir = try SafePath(validating: "/var/run/share-manager/pvc-0a1b2c/bus", flag: "state-dir")
-        #expect(try Fixtures.templates().renderBusConfig(runDirectory: dir) == (try Fixtures.golden("bus.conf")))
+        let policy = try SafePath(validating: "/usr/share/dbus-1/system.d/nfs-ganesha-dbus.conf", flag: "bus policy")
+        #expect(try Fixtures.templates().renderBusConfig(runDirectory: dir, ganeshaPolicy: policy) == (try Fixtures.golden("bus.conf")))
     }
 
     @Test("the main config has no EXPORT block; the export file has exactly one")
@@ -36,7 +37,10 @@ struct RenderingTests {
         settings.exportPath = try SafePath(validating: "/export/a=b,c+d@e:f/data", flag: "mount-point")
         let templates = try Fixtures.templates()
         let rendered = templates.renderGanesha(settings)
-        let bus = templates.renderBusConfig(runDirectory: try SafePath(validating: "/run/x", flag: "state-dir"))
+        let bus = templates.renderBusConfig(
+            runDirectory: try SafePath(validating: "/run/x", flag: "state-dir"),
+            ganeshaPolicy: try SafePath(validating: "/etc/dbus-1/system.d/nfs-ganesha-dbus.conf", flag: "bus policy")
+        )
         for text in [rendered.main, rendered.export, bus] {
             #expect(text.range(of: #"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);"#, options: .regularExpression) == nil)
             #expect(!text.contains("{{"))

@@ -1,4 +1,5 @@
 import Foundation
+import GaneshaConfig
 
 /// A real `dbus-daemon` serving a private "system" bus for one test, configured from the
 /// same template share-manager renders (`ganesha-templates/dbus-system-bus.conf.mustache`).
@@ -48,14 +49,17 @@ public final class PrivateBus: Sendable {
         }
     }
 
-    /// The template with its mustache pragma dropped and the run directory filled in.
+    /// The template with its mustache pragma dropped and the run directory and Ganesha's
+    /// policy, wherever this distribution keeps it, filled in.
     static func renderConfig(runDirectory: String, extraPolicy: String?) throws -> String {
         let template = TestEnvironment.repositoryRoot
             .appendingPathComponent("ganesha-templates/dbus-system-bus.conf.mustache")
         let text = try String(contentsOf: template, encoding: .utf8)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if lines.first?.hasPrefix("{{%") == true { lines.removeFirst() }
+        let policy = try GaneshaBusPolicy.locate().value
         var config = lines.joined(separator: "\n").replacingOccurrences(of: "{{runDirectory}}", with: runDirectory)
+            .replacingOccurrences(of: "{{ganeshaPolicy}}", with: policy)
         if let extraPolicy, let end = config.range(of: "</busconfig>", options: .backwards) {
             config.replaceSubrange(end, with: extraPolicy + "\n</busconfig>")
         }
