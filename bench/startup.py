@@ -91,7 +91,11 @@ class Baselines:
         bus_conf = f"{self.dir}/bus.conf"
         template = open(os.path.join(os.path.dirname(__file__), "..", "ganesha-templates", "dbus-system-bus.conf.mustache")).read()
         with open(bus_conf, "w") as f:
-            f.write(template.split("\n", 1)[1].replace("{{runDirectory}}", self.dir))
+            # The bus daemon is the host's, so the host's copy of Ganesha's policy (bookworm
+            # and trixie keep it in different folders).
+            policy = next(p for p in ("/etc/dbus-1/system.d/nfs-ganesha-dbus.conf",
+                                      "/usr/share/dbus-1/system.d/nfs-ganesha-dbus.conf") if os.path.exists(p))
+            f.write(template.split("\n", 1)[1].replace("{{runDirectory}}", self.dir).replace("{{ganeshaPolicy}}", policy))
         self.bus = subprocess.Popen(["dbus-daemon", "--nofork", "--nopidfile", f"--config-file={bus_conf}"],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(lambda: os.path.exists(f"{self.dir}/system_bus_socket"))

@@ -34,9 +34,17 @@ ganesha_tests+='|GaneshaConfigTests\.GaneshaAcceptsAccessTests'
 ganesha_tests+='|IntegrationTests\.(EndToEndTests|ReclaimTests|InterruptedGraceTests|MetricsTests)'
 ganesha_tests+='|IntegrationTests\.ControlAPITests/unexportAndExport'
 shim=$(mktemp -d /tmp/sm-ganesha-trixie-XXXXXX)
-trap 'rm -rf "$shim"' EXIT
+# The tests' temporary folders go into a shared mount of their own, so that Ganesha's
+# namespace holds slave copies of their volumes, which each unmount takes along (see
+# scripts/ganesha-in-root.sh). A fresh empty folder: binding it hides nothing.
+tmp=$(mktemp -d /tmp/sm-ganesha-trixie-tmp-XXXXXX)
+mount --bind "$tmp" "$tmp"
+mount --make-shared "$tmp"
+# swift test and Foundation leave lock files and folders of their own there.
+trap 'umount "$tmp" || umount -l "$tmp"; rm -rf --one-file-system "$tmp" "$shim"' EXIT
 ln -s "$PWD/scripts/ganesha-in-root.sh" "$shim/ganesha.nfsd"
 export SHARE_MANAGER_GANESHA_ROOT="$PWD/.build-rootfs-trixie"
+export TMPDIR="$tmp"
 echo
 echo "==> second pass, Ganesha from $SHARE_MANAGER_GANESHA_ROOT: $(PATH="$shim:$PATH" ganesha.nfsd -v)"
 PATH="$shim:$PATH" swift test --skip-build --disable-xctest --filter "$ganesha_tests"

@@ -3,8 +3,9 @@ import GaneshaConfig
 import Testing
 import TestSupport
 
-/// The rendered access rules as ganesha.nfsd 4.3 itself reads them: every canonical form
-/// ClientList emits must come out as the client meant, with no config error.
+/// The rendered access rules as ganesha.nfsd itself reads them (4.3, and 6.5 in scripts/test.sh's
+/// second pass): every canonical form ClientList emits must come out as the client meant,
+/// with no config error.
 @Suite("Ganesha reads the rendered access rules", .timeLimit(.minutes(1)))
 struct GaneshaAcceptsAccessTests {
     @Test("each kind of entry becomes the network Ganesha was meant to see; squash and ids apply")
@@ -24,6 +25,8 @@ struct GaneshaAcceptsAccessTests {
             recoveryRoot: try SafePath(validating: dir.file("recovery"), flag: "mount-point")
         )
         settings.exportConfig = try SafePath(validating: dir.file("export.conf"), flag: "state-dir")
+        // As share-manager renders it for the Ganesha it starts (6.5 needs the IO-flusher option here).
+        settings.ganeshaVersion = GaneshaVersion.parse(versionOutput: TestGanesha.versionOutput)
         settings.allowedClients = try ClientList.parse(
             "10.0.0.0/8, 127.0.0.2/32, 192.168.1.7, FD00::/8, 2001:db8::/99, ::1/128, ::ffff:0:0/96, 0.0.0.0/1, localhost"
         )
