@@ -5,6 +5,17 @@ import Supervision
 import VolumeDevice
 
 extension Lifecycle {
+    /// Ganesha's D-Bus policy, which a private bus includes. Also asked before the device is
+    /// touched when no bus is given, so that a missing package stops the start before a
+    /// blank volume is formatted or mounted.
+    func ganeshaBusPolicy() throws -> SafePath {
+        do {
+            return try GaneshaBusPolicy.locate()
+        } catch {
+            throw StartupError.busDidNotStart(error.description)
+        }
+    }
+
     /// Uses the bus named by DBUS_SYSTEM_BUS_ADDRESS when it answers; otherwise starts a private
     /// one (a Pod has no system bus). A bus we started is stopped again if it does not come up;
     /// one that exits is reported at once, with its last lines, not at the timeout.
@@ -15,12 +26,7 @@ extension Lifecycle {
             logger.info("using the D-Bus system bus at \(given)")
             return (given, nil)
         }
-        let policy: SafePath
-        do {
-            policy = try GaneshaBusPolicy.locate()
-        } catch {
-            throw StartupError.busDidNotStart(error.description)
-        }
+        let policy = try ganeshaBusPolicy()
         let busDir = try SafePath(validating: layout.busDirectory, flag: "state-dir")
         do {
             // Inside the private state dir; a folder left from an insecure past is refused.

@@ -37,6 +37,7 @@ extension Lifecycle {
             fsType: options.fsType, logger: logger, mkfsOptions: options.mkfsOptions,
             mountOptions: options.mountOptions, recoveryDir: options.recoveryDir?.value, readOnly: options.readOnly
         )
+        if ProcessInfo.processInfo.environment["DBUS_SYSTEM_BUS_ADDRESS"] == nil { _ = try ganeshaBusPolicy() }
         // The bus does not depend on the volume: start it while the device is prepared.
         async let startingBus = startBus()
         let volume: PreparedVolume
@@ -182,7 +183,8 @@ extension Lifecycle {
             return (try? await client.isRegistered()) == true
         }
         if stop.isRequested { throw StartupError.stopped }
-        if let report = await ganesha.exitReport() {
+        // Its own log lines, not the stack backtrace Ganesha 6 prints after a FATAL one.
+        if let report = await ganesha.exitReport(relevant: { GaneshaLogLine($0).map { $0.function != "gsh_backtrace" } ?? false }) {
             // A pinned port someone else took meanwhile: the next attempt lets Ganesha pick again.
             await state.setEndpoint(nil)
             throw StartupError.ganeshaDidNotStart(report)

@@ -31,7 +31,7 @@ public final class SupervisedProcess: Sendable {
         var observers: [@Sendable (ExitStatus) -> Void] = []
     }
     private let state = Mutex(State())
-    private let recent = RecentLines(keep: 8)
+    private let recent = RecentLines(keep: 32)
 
     /// Starts `executable` with `arguments`. `environment` is the whole environment of the child.
     /// `onLine` sees every line the child prints before it is logged (for parsing a child's
@@ -133,10 +133,14 @@ public final class SupervisedProcess: Sendable {
         return Array(recent.snapshot.lines.suffix(count))
     }
 
-    /// How a child that ended during start-up ended, with its last lines, on one line.
-    public func exitReport() async -> String? {
+    /// How a child that ended during start-up ended, with its last `count` lines on one line.
+    /// `relevant` picks the lines worth quoting (Ganesha 6 follows its FATAL line with a
+    /// stack backtrace); when none is, the last lines are quoted whatever they are.
+    public func exitReport(count: Int = 3, relevant: (String) -> Bool = { _ in true }) async -> String? {
         guard let status = exitStatus else { return nil }
-        let lines = await lastLines()
+        let printed = await lastLines(32)
+        let picked = printed.filter(relevant).suffix(count)
+        let lines = picked.isEmpty ? printed.suffix(count) : picked
         let said = lines.isEmpty ? "it printed nothing" : "its last lines: " + lines.joined(separator: " | ")
         return "\(name) \(status) during start-up; \(said)"
     }

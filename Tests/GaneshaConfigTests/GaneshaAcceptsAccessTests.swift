@@ -31,6 +31,7 @@ struct GaneshaAcceptsAccessTests {
             "10.0.0.0/8, 127.0.0.2/32, 192.168.1.7, FD00::/8, 2001:db8::/99, ::1/128, ::ffff:0:0/96, 0.0.0.0/1, localhost"
         )
         settings.squash = .allSquash
+        settings.ganeshaVersion = try TestEnvironment.which("ganesha.nfsd").flatMap(GaneshaFixture.installedGaneshaVersion)
         settings.anonymousUID = try AnonymousID(validating: "12345", flag: "anonymous-uid")
         settings.anonymousGID = try AnonymousID(validating: "4294967294", flag: "anonymous-gid")
         let rendered = try Fixtures.templates().renderGanesha(settings)

@@ -1,4 +1,5 @@
 import Foundation
+import GaneshaConfig
 
 /// A real `ganesha.nfsd` on its own private bus, with no export: tests add them over D-Bus.
 ///
@@ -37,7 +38,7 @@ public final class GaneshaFixture: Sendable {
             let port = try freeTCPPort()
             try FileManager.default.createDirectory(atPath: directory.file("recovery"), withIntermediateDirectories: true)
             let configPath = directory.file("ganesha.conf")
-            try mainConfig(port: port, recoveryRoot: directory.file("recovery"))
+            try mainConfig(port: port, recoveryRoot: directory.file("recovery"), version: installedGaneshaVersion(executable))
                 .write(toFile: configPath, atomically: true, encoding: .utf8)
             var environment = ProcessInfo.processInfo.environment
             environment["DBUS_SYSTEM_BUS_ADDRESS"] = bus.address
@@ -53,10 +54,18 @@ public final class GaneshaFixture: Sendable {
         }
     }
 
-    /// The main config: NFSv4.1/4.2 only, no NLM/RQUOTA/UDP, and no EXPORT block.
-    static func mainConfig(port: UInt16, recoveryRoot: String) -> String {
-        """
+    /// The release `executable -v` names, as share-manager reads it; nil when it names none.
+    public static func installedGaneshaVersion(_ executable: String) throws -> GaneshaVersion? {
+        GaneshaVersion.parse(versionOutput: try runCommand([executable, "-v"]).stdout)
+    }
+
+    /// The main config: NFSv4.1/4.2 only, no NLM/RQUOTA/UDP, and no EXPORT block; a release
+    /// that exits without CAP_SYS_RESOURCE unless told otherwise (6.1+) is told otherwise.
+    static func mainConfig(port: UInt16, recoveryRoot: String, version: GaneshaVersion?) -> String {
+        let ioFlusher = version?.knowsIoFlusherOption == true ? "Allow_Set_Io_Flusher_Fail = true;" : ""
+        return """
         NFS_CORE_PARAM {
+            \(ioFlusher)
             Protocols = 4;
             NFS_Port = \(port);
             Bind_addr = 127.0.0.1;
