@@ -25,8 +25,6 @@ struct GaneshaAcceptsAccessTests {
             recoveryRoot: try SafePath(validating: dir.file("recovery"), flag: "mount-point")
         )
         settings.exportConfig = try SafePath(validating: dir.file("export.conf"), flag: "state-dir")
-        // As share-manager renders it for the Ganesha it starts (6.5 needs the IO-flusher option here).
-        settings.ganeshaVersion = GaneshaVersion.parse(versionOutput: TestGanesha.versionOutput)
         settings.allowedClients = try ClientList.parse(
             "10.0.0.0/8, 127.0.0.2/32, 192.168.1.7, FD00::/8, 2001:db8::/99, ::1/128, ::ffff:0:0/96, 0.0.0.0/1, localhost"
         )

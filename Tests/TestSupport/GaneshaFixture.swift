@@ -73,7 +73,7 @@ public final class GaneshaFixture: Sendable {
             Enable_RQUOTA = false;
             Enable_UDP = false;
             fsid_device = false;
-        \(TestGanesha.coreParamLines)}
+        }
         NFSV4 {
             Grace_Period = 90;
             Lease_Lifetime = 60;
