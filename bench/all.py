@@ -109,7 +109,7 @@ def main() -> int:
                              f"RSS max {row.group(1)}, mean {row.group(2)}; CPU {row.group(4)}", "",
                              "≤ 25 MiB RSS" + (", CPU ≤ 0.5 %" if phase == "idle" else "")))
         fo = outputs.get("failover", "")
-        for row in re.finditer(r"^\| (ganesha-killed|failover|killed-in-grace) \| (\d+) \| ([0-9.]+ s)[^|]*\| ([0-9.]+ s)", fo, re.M):
+        for row in re.finditer(r"^\| (ganesha-killed|failover|killed-in-grace) \| (\d+) \| [^|]*\| ([0-9.]+ s)[^|]*\| ([0-9.]+ s)", fo, re.M):
             rows.append((f"failover: {row.group(1)}, {row.group(2)} client(s) (median)",
                          f"first write {row.group(3)}, new opens {row.group(4)}", "", "vs Grace_Period"))
         m = outputs.get("metrics", "")

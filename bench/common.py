@@ -1,8 +1,12 @@
 """What every benchmark here needs: free loopback ports, the readiness check, and the
 checks before a run (root for loop devices and mounts, a release binary)."""
+import contextlib
 import os
+import shutil
 import socket
+import subprocess
 import sys
+import tempfile
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -57,3 +61,52 @@ def can_run(name: str, binary: str) -> bool:
         print(f"{name}: no binary at {binary}; run `swift build -c release --product share-manager --static-swift-stdlib` first (as the image builds it)", file=sys.stderr)
         return False
     return True
+
+
+# --ganesha: which ganesha.nfsd the benchmarks start. "host" is the one on PATH (Debian 12's
+# 4.3 here); any other name is a Debian release whose root scripts/verify-runtime.sh
+# --release <name> made, run through scripts/ganesha-in-root.sh as the tests' second pass does.
+GANESHA_HELP = ("comma-separated Ganeshas to compare in one run: 'host' (the ganesha.nfsd on PATH) "
+                "or a release whose root scripts/verify-runtime.sh made, e.g. host,trixie")
+
+
+def ganesha_choices(spec: str) -> list:
+    """(label, root or None) for each name in --ganesha; exits when a root is missing."""
+    choices = []
+    for name in [n.strip() for n in spec.split(",") if n.strip()]:
+        if name == "host":
+            choices.append((name, None))
+            continue
+        root = os.path.realpath(os.path.join(HERE, "..", f".build-rootfs-{name}"))
+        if not os.access(f"{root}/usr/bin/ganesha.nfsd", os.X_OK):
+            raise SystemExit(f"--ganesha {name}: no {root}/usr/bin/ganesha.nfsd; run scripts/verify-runtime.sh --release {name}")
+        choices.append((name, root))
+    return choices
+
+
+@contextlib.contextmanager
+def using_ganesha(root):
+    """Everything started inside (share-manager, a bare ganesha.nfsd) finds the Ganesha of
+    `root` first on PATH; None leaves the host's. Restores the environment afterwards."""
+    saved = {k: os.environ.get(k) for k in ("PATH", "SHARE_MANAGER_GANESHA_ROOT")}
+    shim = tempfile.mkdtemp(prefix="sm-bench-ganesha-") if root else None
+    try:
+        if root:
+            os.symlink(os.path.join(HERE, "..", "scripts", "ganesha-in-root.sh"), f"{shim}/ganesha.nfsd")
+            os.environ["PATH"] = f"{shim}:{os.environ.get('PATH', '/usr/sbin:/usr/bin:/sbin:/bin')}"
+            os.environ["SHARE_MANAGER_GANESHA_ROOT"] = root
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        if shim:
+            shutil.rmtree(shim, ignore_errors=True)
+
+
+def ganesha_version() -> str:
+    """What the ganesha.nfsd now first on PATH says it is, e.g. "V6.5"."""
+    out = subprocess.run(["ganesha.nfsd", "-v"], capture_output=True, text=True).stdout
+    return out.strip().rsplit("= ", 1)[-1] or "unknown"

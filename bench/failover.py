@@ -16,7 +16,8 @@ Reported per run: the slowest client's time to its first accepted write after th
 and the time until a brand-new open succeeds (grace lifted), next to --grace-period.
 
 Usage (root, after `swift build -c release`): bench/failover.py [--runs 3] [--clients 1,10]
-       [--scenarios ganesha-killed,failover,killed-in-grace]
+       [--scenarios ganesha-killed,failover,killed-in-grace] [--ganesha host,trixie]
+With several Ganeshas the runs of each row alternate between them, one row per Ganesha.
 """
 import argparse
 import json
@@ -29,7 +30,7 @@ import sys
 import tempfile
 import time
 
-from common import CLIENT, RELEASE_BINARY, can_run, free_port, ready
+from common import CLIENT, GANESHA_HELP, RELEASE_BINARY, can_run, free_port, ganesha_choices, ganesha_version, ready, using_ganesha
 
 
 
@@ -177,19 +178,31 @@ def main() -> int:
     parser.add_argument("--lease", type=int, default=60)
     parser.add_argument("--scenarios", default="ganesha-killed,failover,killed-in-grace")
     parser.add_argument("--binary", default=RELEASE_BINARY)
+    parser.add_argument("--ganesha", default="host", help=GANESHA_HELP)
     args = parser.parse_args()
     if not can_run("failover.py", args.binary):
         return 1
+    choices = ganesha_choices(args.ganesha)
+    versions = {}
+    for label, root in choices:
+        with using_ganesha(root):
+            versions[label] = ganesha_version()
     print(f"Grace_Period {args.grace} s, Lease_Lifetime {args.lease} s, {args.runs} runs each")
-    print("| scenario | clients | first write after kill (median) | new opens accepted (median) |")
-    print("|---|---|---|---|")
+    print("| scenario | clients | Ganesha | first write after kill (median) | new opens accepted (median) |")
+    print("|---|---|---|---|---|")
     for scenario in args.scenarios.split(","):
         for clients in [int(c) for c in args.clients.split(",")]:
-            results = [one_run(args.binary, scenario, clients, args.grace, args.lease) for _ in range(args.runs)]
-            writes = ", ".join(f"{w:.1f}" for w, _ in results)
-            opens = ", ".join(f"{o:.1f}" for _, o in results)
-            print(f"| {scenario} | {clients} | {statistics.median(w for w, _ in results):.1f} s ({writes}) "
-                  f"| {statistics.median(o for _, o in results):.1f} s ({opens}) |", flush=True)
+            results = {label: [] for label, _ in choices}
+            for _ in range(args.runs):
+                for label, root in choices:
+                    with using_ganesha(root):
+                        results[label].append(one_run(args.binary, scenario, clients, args.grace, args.lease))
+            for label, _ in choices:
+                writes = ", ".join(f"{w:.1f}" for w, _ in results[label])
+                opens = ", ".join(f"{o:.1f}" for _, o in results[label])
+                print(f"| {scenario} | {clients} | {versions[label]} ({label}) "
+                      f"| {statistics.median(w for w, _ in results[label]):.1f} s ({writes}) "
+                      f"| {statistics.median(o for _, o in results[label]):.1f} s ({opens}) |", flush=True)
     return 0
 
 

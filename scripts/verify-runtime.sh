@@ -1,25 +1,37 @@
 #!/usr/bin/env bash
 # Checks the image's runtime stage without a container engine or a registry: debootstraps a
-# minimal bookworm into .build-rootfs/, installs exactly the Containerfile's runtime package
-# list there, adds the release binary and templates as the build stage produces them, and
+# minimal Debian release (the Containerfile's DEBIAN_RELEASE, or --release) into
+# .build-rootfs-<release>/, installs exactly the Containerfile's runtime package list there,
+# adds the release binary and templates as the build stage produces them, and
 # runs them in the chroot. Then, unless --no-serve, starts share-manager the way the image's
 # ENTRYPOINT does (tini as PID 1 of its own PID namespace, with only the capabilities
 # docs/container.md asks for) against a loop image, and checks /readyz, an NFS write and
 # read, SIGHUP, and a SIGTERM stop with exit 0.
-# Needs root, Swift on PATH and the build libraries (scripts/install-deps.sh). Idempotent.
+# Each release keeps a root of its own (gitignored), which scripts/ganesha-in-root.sh also
+# runs the tests' Ganesha from. Needs root, Swift on PATH and the build libraries
+# (scripts/install-deps.sh). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 checkout=$PWD
-root=$checkout/.build-rootfs
-# Outside the root, so they neither count in its size nor go when it is rebuilt; gitignored.
-logs=$checkout/.build-rootfs-logs
 containerfile=$checkout/Containerfile
+usage="usage: scripts/verify-runtime.sh [--release bookworm|trixie] [--no-serve]"
 serve=1
-case "${1:-}" in
-    --no-serve) serve=0 ;;
-    "") ;;
-    *) echo "usage: scripts/verify-runtime.sh [--no-serve]" >&2; exit 2 ;;
+release=$(sed -n 's/^ARG DEBIAN_RELEASE=//p' "$containerfile")
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --no-serve) serve=0 ;;
+        --release) [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }; release=$2; shift ;;
+        *) echo "$usage" >&2; exit 2 ;;
+    esac
+    shift
+done
+case "$release" in
+    bookworm | trixie) ;;
+    *) echo "verify-runtime.sh: release '$release' is not one the Containerfile builds (bookworm, trixie)" >&2; exit 2 ;;
 esac
+root=$checkout/.build-rootfs-$release
+# Outside the root, so they neither count in its size nor go when it is rebuilt; gitignored.
+logs=$checkout/.build-rootfs-$release-logs
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "verify-runtime.sh: run as root: it debootstraps, chroots and mounts" >&2
@@ -92,9 +104,9 @@ host_mirror() {
         done
     } | head -n 1
 }
-mirror=$(host_mirror bookworm)
+mirror=$(host_mirror "$release")
 mirror=${mirror:-http://deb.debian.org/debian}
-security=$(host_mirror bookworm-security)
+security=$(host_mirror "$release-security")
 security=${security:-http://deb.debian.org/debian-security}
 
 # Never delete the root while something is mounted in it: a bound /dev would go with it.
@@ -110,7 +122,7 @@ wipe_root() {
     rm -rf --one-file-system "$root"
 }
 
-# ---- the root: minbase bookworm, made once
+# ---- the root: minbase $release, made once
 stamp=$root/.verify-runtime-packages
 wanted=$(printf '%s\n' "${packages[@]}" | sort -u)
 if [ -d "$root" ] && [ ! -f "$root/.debootstrap-complete" ]; then
@@ -123,26 +135,26 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" != "$wanted" ]; then
     wipe_root
 fi
 if [ ! -f "$root/.debootstrap-complete" ]; then
-    step "debootstrap --variant=minbase bookworm from $mirror"
-    debootstrap --variant=minbase bookworm "$root" "$mirror" >"$logs/debootstrap.log" 2>&1 \
+    step "debootstrap --variant=minbase $release from $mirror"
+    debootstrap --variant=minbase "$release" "$root" "$mirror" >"$logs/debootstrap.log" 2>&1 \
         || fail "debootstrap (log: ${logs#"$checkout"/}/debootstrap.log)"
     du -sx --exclude="$root/var/cache/apt" --exclude="$root/var/lib/apt/lists" "$root" | cut -f1 >"$root/.minbase-kib"
     touch "$root/.debootstrap-complete"
 fi
 unmount_root
 
-# The image's sources: the same suites debian:bookworm-slim lists, from the host's mirror.
+# The image's sources: the same suites debian:$release-slim lists, from the host's mirror.
 rm -f "$root/etc/apt/sources.list"
 cat >"$root/etc/apt/sources.list.d/debian.sources" <<EOF
 Types: deb
 URIs: $mirror
-Suites: bookworm bookworm-updates
+Suites: $release $release-updates
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 
 Types: deb
 URIs: $security
-Suites: bookworm-security
+Suites: $release-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF

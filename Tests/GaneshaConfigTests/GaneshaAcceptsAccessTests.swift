@@ -3,8 +3,9 @@ import GaneshaConfig
 import Testing
 import TestSupport
 
-/// The rendered access rules as ganesha.nfsd 4.3 itself reads them: every canonical form
-/// ClientList emits must come out as the client meant, with no config error.
+/// The rendered access rules as ganesha.nfsd itself reads them (4.3, and 6.5 in scripts/test.sh's
+/// second pass): every canonical form ClientList emits must come out as the client meant,
+/// with no config error.
 @Suite("Ganesha reads the rendered access rules", .timeLimit(.minutes(1)))
 struct GaneshaAcceptsAccessTests {
     @Test("each kind of entry becomes the network Ganesha was meant to see; squash and ids apply")

@@ -1,12 +1,15 @@
 import Foundation
 import Synchronization
 
-/// A unique folder under /tmp, removed by `remove()`; unique so two suites can run at once.
+/// A unique folder under $TMPDIR (default /tmp), removed by `remove()`; unique so two suites
+/// can run at once. scripts/test.sh's second pass points TMPDIR at a shared mount of its own
+/// (see scripts/ganesha-in-root.sh).
 public struct TemporaryDirectory: Sendable {
     public let path: String
 
     public init(prefix: String = "sm-test") throws {
-        var template = Array("/tmp/\(prefix)-XXXXXX".utf8CString)
+        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp"
+        var template = Array("\(base)/\(prefix)-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
             throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO)
         }
