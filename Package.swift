@@ -58,11 +58,11 @@ let package = Package(
             dependencies: ["CSpawn", "LinuxSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
-            name: "Supervision",
+            name: "ChildProcesses",
             dependencies: ["CSpawn", "LinuxSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
-            name: "HTTPEndpoints",
+            name: "HTTPServing",
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "ShareManager",
             dependencies: [
-                "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "Supervision", "HTTPEndpoints",
+                "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "ChildProcesses", "HTTPServing",
                 "IDMapping", "SystemdNotify", "LinuxSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -100,11 +100,11 @@ let package = Package(
         .testTarget(name: "IDMappingTests", dependencies: ["IDMapping", "TestSupport"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", "TestSupport"]),
         .testTarget(name: "GaneshaConfigTests", dependencies: ["GaneshaConfig", "TestSupport"], exclude: ["Golden"]),
-        .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "Supervision", "TestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "ChildProcesses", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ShareManagerTests", dependencies: [
             "ShareManager", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "LinuxSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "ChildProcessesTests", dependencies: ["ChildProcesses", "LinuxSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "IntegrationTests", dependencies: ["TestSupport", "VolumeDevice", .product(name: "Logging", package: "swift-log")], exclude: ["Tools"]
         ),

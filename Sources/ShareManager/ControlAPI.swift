@@ -1,6 +1,6 @@
 import FoundationEssentials
 import Glibc
-import HTTPEndpoints
+import HTTPServing
 import Logging
 import NIOHTTP1
 

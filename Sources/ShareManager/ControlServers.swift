@@ -1,7 +1,7 @@
 import FoundationEssentials
 import Glibc
 import LinuxSupport
-import HTTPEndpoints
+import HTTPServing
 import Logging
 
 /// The control API's listeners: the unix socket always, TCP when configured (with its token).

@@ -1,7 +1,7 @@
 import Glibc
 import GaneshaConfig
 import GaneshaControl
-import HTTPEndpoints
+import HTTPServing
 import NIOHTTP1
 
 /// /healthz, /readyz and /metrics.

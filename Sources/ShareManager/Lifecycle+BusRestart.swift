@@ -1,7 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Glibc
-import Supervision
+import ChildProcesses
 
 extension Lifecycle {
     /// Ganesha's libdbus connection ends the process within milliseconds of losing the bus

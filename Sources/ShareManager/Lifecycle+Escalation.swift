@@ -1,5 +1,5 @@
 import Glibc
-import Supervision
+import ChildProcesses
 import VolumeDevice
 
 extension Lifecycle {

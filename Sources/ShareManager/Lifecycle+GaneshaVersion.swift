@@ -1,6 +1,6 @@
 import FoundationEssentials
 import GaneshaConfig
-import Supervision
+import ChildProcesses
 
 extension Lifecycle {
     /// Asks the ganesha.nfsd that will be started which release it is, through the same

@@ -3,7 +3,7 @@ import FoundationEssentials
 import Glibc
 import GaneshaConfig
 import GaneshaControl
-import Supervision
+import ChildProcesses
 
 /// When to restart a Ganesha that died, and when to stop trying: a crash loop is better
 /// handled by Kubernetes replacing the Pod (perhaps on another node) than by us.

@@ -1,7 +1,7 @@
 import DBusKit
 import FoundationEssentials
 import GaneshaConfig
-import Supervision
+import ChildProcesses
 import VolumeDevice
 
 extension Lifecycle {

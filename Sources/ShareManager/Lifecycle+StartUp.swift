@@ -5,7 +5,7 @@ import GaneshaConfig
 import GaneshaControl
 import Logging
 import IDMapping
-import Supervision
+import ChildProcesses
 import VolumeDevice
 
 /// Why a run could not start; each says what to do next.

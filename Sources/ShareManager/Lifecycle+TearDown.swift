@@ -2,7 +2,7 @@ import FoundationEssentials
 import Glibc
 import GaneshaControl
 import Glibc
-import Supervision
+import ChildProcesses
 import VolumeDevice
 
 extension Lifecycle {

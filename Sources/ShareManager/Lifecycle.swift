@@ -4,7 +4,7 @@ import Glibc
 import GaneshaConfig
 import GaneshaControl
 import Logging
-import Supervision
+import ChildProcesses
 import SystemdNotify
 import VolumeDevice
 

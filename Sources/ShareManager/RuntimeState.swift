@@ -1,6 +1,6 @@
 import GaneshaControl
 import Logging
-import Supervision
+import ChildProcesses
 import VolumeDevice
 
 /// Where a run is, as the probes and metrics see it.

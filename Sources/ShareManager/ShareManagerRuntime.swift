@@ -2,7 +2,7 @@ import FoundationEssentials
 import Glibc
 import Glibc
 import GaneshaConfig
-import HTTPEndpoints
+import HTTPServing
 import Logging
 
 /// One run of share-manager for one volume: serve HTTP, prepare the device, start the bus

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Supervision
+import ChildProcesses
 import Testing
 import TestSupport
 @testable import VolumeDevice

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import Logging
 import LinuxSupport
-import Supervision
+import ChildProcesses
 import Testing
 
 @Suite("Supervised children", .timeLimit(.minutes(1)))
@@ -51,7 +51,7 @@ struct SupervisedProcessTests {
     func observers() async throws {
         let child = try await start("/bin/true", [])
         _ = await child.waitForExit()
-        let heard = Mutex<[Supervision.ExitStatus]>([])
+        let heard = Mutex<[ChildProcesses.ExitStatus]>([])
         child.onExit { status in heard.withLock { $0.append(status) } }
         #expect(heard.withLock { $0 } == [.exited(0)])
     }
