@@ -70,10 +70,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What HTTP and the control API may ask of the supervisor: a protocol and plain values.
+        .target(name: "SupervisorInterface"),
         .target(
             name: "ShareManager",
             dependencies: [
-                "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "ChildProcesses", "HTTPServing",
+                "SupervisorInterface", "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "ChildProcesses", "HTTPServing",
                 "IDMapping", "SystemdNotify", "LinuxSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -102,7 +104,7 @@ let package = Package(
         .testTarget(name: "GaneshaConfigTests", dependencies: ["GaneshaConfig", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "ChildProcesses", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ShareManagerTests", dependencies: [
-            "ShareManager", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            "ShareManager", "SupervisorInterface", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "ChildProcessesTests", dependencies: ["ChildProcesses", "LinuxSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(

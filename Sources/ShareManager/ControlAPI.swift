@@ -1,3 +1,4 @@
+import SupervisorInterface
 import FoundationEssentials
 import Glibc
 import HTTPServing

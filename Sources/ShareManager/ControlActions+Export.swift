@@ -1,3 +1,4 @@
+import SupervisorInterface
 import GaneshaConfig
 import GaneshaControl
 import Logging

@@ -5,30 +5,16 @@ import GaneshaControl
 import Glibc
 import Logging
 import NIOHTTP1
+import SupervisorInterface
 import VolumeDevice
 
-/// Why a control operation did not happen, with the status it answers and what to do next.
-enum ControlError: Error, CustomStringConvertible {
-    case notReady(String)
-    case conflict(String)
-    case badValue(String)
-    case ganesha(String)
-    case failed(String)
-
+extension ControlError {
     var status: HTTPResponseStatus {
         switch self {
         case .notReady, .conflict: .conflict
         case .badValue: .badRequest
         case .ganesha: .badGateway
         case .failed: .internalServerError
-        }
-    }
-
-    var description: String {
-        switch self {
-        case .notReady(let why): "not possible now: \(why); see GET /v1/status"
-        case .conflict(let why), .badValue(let why), .failed(let why): why
-        case .ganesha(let why): "Ganesha refused or did not answer: \(why)"
         }
     }
 }

@@ -1,3 +1,4 @@
+import SupervisorInterface
 import ArgumentParser
 import FoundationEssentials
 import Glibc

@@ -1,3 +1,4 @@
+import SupervisorInterface
 import DBusKit
 import FoundationEssentials
 import Glibc

@@ -1,3 +1,4 @@
+import SupervisorInterface
 import Prometheus
 import Synchronization
 import VolumeDevice

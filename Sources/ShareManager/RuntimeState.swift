@@ -1,16 +1,8 @@
+import SupervisorInterface
 import GaneshaControl
 import Logging
 import ChildProcesses
 import VolumeDevice
-
-/// Where a run is, as the probes and metrics see it.
-public enum Phase: String, Sendable {
-    case preparingDevice = "preparing device"
-    case startingGanesha = "starting Ganesha"
-    case serving
-    case restartingGanesha = "restarting Ganesha"
-    case stopping
-}
 
 /// The state the HTTP handlers read while the lifecycle changes it.
 actor RuntimeState {

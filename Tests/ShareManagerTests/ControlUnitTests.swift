@@ -2,6 +2,7 @@ import Foundation
 import GaneshaConfig
 import NIOHTTP1
 @testable import ShareManager
+import SupervisorInterface
 import Testing
 import TestSupport
 
