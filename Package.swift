@@ -72,10 +72,16 @@ let package = Package(
         ),
         // What HTTP and the control API may ask of the supervisor: a protocol and plain values.
         .target(name: "SupervisorInterface"),
+        // Recovery store on the volume, grace tracking, and the Ganesha log lines that tell it.
+        .target(name: "Recovery", dependencies: ["LinuxSupport", .product(name: "Logging", package: "swift-log")]),
+        // The validated run configuration: every value here may reach a config or a command line.
+        .target(name: "RunSettings", dependencies: ["GaneshaConfig", "VolumeDevice", "LinuxSupport"]),
+        // Our swift-log handler (text or JSON, one line per record) and the live level.
+        .target(name: "ShareLogging", dependencies: ["LinuxSupport", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "ShareManager",
             dependencies: [
-                "SupervisorInterface", "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "ChildProcesses", "HTTPServing",
+                "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "ChildProcesses", "HTTPServing",
                 "IDMapping", "SystemdNotify", "LinuxSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -104,7 +110,7 @@ let package = Package(
         .testTarget(name: "GaneshaConfigTests", dependencies: ["GaneshaConfig", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "ChildProcesses", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ShareManagerTests", dependencies: [
-            "ShareManager", "SupervisorInterface", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            "ShareManager", "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "ChildProcessesTests", dependencies: ["ChildProcesses", "LinuxSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(

@@ -1,3 +1,4 @@
+import RunSettings
 import ArgumentParser
 import FoundationEssentials
 import Glibc

@@ -1,3 +1,4 @@
+import ShareLogging
 import SupervisorInterface
 import GaneshaConfig
 import GaneshaControl

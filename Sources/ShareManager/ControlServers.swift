@@ -1,3 +1,4 @@
+import RunSettings
 import FoundationEssentials
 import Glibc
 import LinuxSupport

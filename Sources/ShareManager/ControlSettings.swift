@@ -1,24 +1,7 @@
+import RunSettings
 import FoundationEssentials
 import Glibc
 import GaneshaConfig
-
-/// Where the control API listens. The unix socket is always there (its mode is the
-/// authentication); TCP only with a bearer token, because anyone on the Pod network can
-/// reach a port.
-public struct ControlSettings: Sendable {
-    public struct TCP: Sendable {
-        public var address: NetworkAddress
-        public var port: Int
-        public var token: [UInt8]
-    }
-
-    public var socket: SafePath
-    public var tcp: TCP?
-
-    /// A token shorter than this is guessable; longer ones are pointless and make the file a
-    /// place to hide other data.
-    static let tokenLengths = 16...512
-}
 
 extension ShareManagerOptions {
     func resolveControl(stateDir: SafePath) throws(ValidationError) -> ControlSettings {

@@ -1,3 +1,5 @@
+import RunSettings
+import Recovery
 import SupervisorInterface
 import DBusKit
 import FoundationEssentials

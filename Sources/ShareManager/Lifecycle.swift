@@ -1,3 +1,4 @@
+import RunSettings
 import DBusKit
 import FoundationEssentials
 import Glibc

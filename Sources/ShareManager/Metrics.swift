@@ -1,3 +1,4 @@
+import Recovery
 import SupervisorInterface
 import Prometheus
 import Synchronization

@@ -1,37 +1,7 @@
+import RunSettings
 import GaneshaConfig
 import IDMapping
 import VolumeDevice
-
-/// The options after validation: every value here may reach a config file or a command line.
-public struct ResolvedOptions: Sendable {
-    public enum LogFormat: String, Sendable { case text, json }
-
-    public var device: String?
-    public var mountPoint: SafePath
-    public var stateDir: SafePath
-    public var httpAddress: NetworkAddress
-    public var httpPort: Int
-    public var fsType: FilesystemType
-    public var mkfsOptions: [String]
-    public var mountOptions: [String]
-    /// Recovery records of an adopted filesystem (or of a read-only share) live here.
-    public var recoveryDir: SafePath?
-    /// Seconds between scheduled fstrim runs; 0 means never.
-    public var trimInterval: Int
-    /// How long an orderly stop may take before it is escalated (see `Lifecycle.tearDown`).
-    public var shutdownTimeout: Duration
-    /// The ID-mapping domain to write into a per-volume idmapd.conf; nil keeps the host's.
-    public var idmapDomain: String?
-    public var readOnly: Bool { ganesha.accessType == .readOnly }
-    public var logFormat: LogFormat
-    public var templatesDir: String?
-    public var ganesha: GaneshaSettings
-    public var control: ControlSettings
-    /// Said once at start: legal, but probably not what the operator meant.
-    public var warnings: [String]
-
-    public var volume: VolumeName { ganesha.volume }
-}
 
 extension ShareManagerOptions {
     /// Checks every flag; the first bad one is reported with its name.
@@ -152,13 +122,3 @@ extension ShareManagerOptions {
     }
 }
 
-extension ResolvedOptions {
-    /// Where our own probes reach Ganesha: a wildcard bind is reached on loopback.
-    public var probeHost: String {
-        switch ganesha.nfsAddress.value {
-        case "0.0.0.0": "127.0.0.1"
-        case "::": "::1"
-        default: ganesha.nfsAddress.value
-        }
-    }
-}

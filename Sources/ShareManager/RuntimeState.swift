@@ -1,3 +1,4 @@
+import Recovery
 import SupervisorInterface
 import GaneshaControl
 import Logging

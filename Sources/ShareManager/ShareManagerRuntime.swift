@@ -1,3 +1,5 @@
+import ShareLogging
+import RunSettings
 import FoundationEssentials
 import Glibc
 import Glibc

@@ -2,6 +2,7 @@ import Foundation
 import GaneshaConfig
 import NIOHTTP1
 @testable import ShareManager
+@testable import ShareLogging
 import SupervisorInterface
 import Testing
 import TestSupport

@@ -1,5 +1,6 @@
 import Logging
 @testable import ShareManager
+@testable import Recovery
 import Testing
 
 /// Text an NFS client chose (an owner string Ganesha prints in a failed record write, a

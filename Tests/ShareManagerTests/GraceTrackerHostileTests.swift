@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 @testable import ShareManager
+@testable import Recovery
 import Testing
 
 /// Lines of Ganesha's stdout the grace tracker must survive: a crash here would take the

@@ -1,5 +1,6 @@
 import Logging
 @testable import ShareManager
+@testable import Recovery
 import Testing
 
 /// Ganesha's line for a recovery record it could not write, as captured on a full volume,

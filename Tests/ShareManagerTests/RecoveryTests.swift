@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 @testable import ShareManager
+@testable import Recovery
 import Testing
 import TestSupport
 

@@ -1,6 +1,7 @@
 import Foundation
 import GaneshaConfig
 @testable import ShareManager
+@testable import RunSettings
 import SupervisorInterface
 import Testing
 import TestSupport

@@ -9,20 +9,25 @@ import Logging
 /// share-manager owns the folder: it creates it, and at start moves anything Ganesha could
 /// choke on into a sibling quarantine folder (never deleting it: a record is a client's
 /// right to reclaim, and an operator may want to look at it).
-struct RecoveryStore: Sendable {
-    let root: String
-    let logger: Logger
+public struct RecoveryStore: Sendable {
+    public let root: String
+    public let logger: Logger
 
-    var quarantine: String { parentFolder(of: root) + "/recovery-quarantine" }
+    public init(root: String, logger: Logger) {
+        self.root = root
+        self.logger = logger
+    }
 
-    struct Report: Sendable, Equatable {
-        var records = 0
-        var quarantined: [String] = []
+    public var quarantine: String { parentFolder(of: root) + "/recovery-quarantine" }
+
+    public struct Report: Sendable, Equatable {
+        public var records = 0
+        public var quarantined: [String] = []
     }
 
     /// Creates the store if missing and checks its structure. Never throws for a bad entry:
     /// a server that does not start helps no client.
-    func prepare() throws -> Report {
+    public func prepare() throws -> Report {
         let files = FileManager.default
         try files.createDirectory(atPath: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         // Ganesha (root) creates and removes records below these folders, and bad entries are
@@ -59,7 +64,7 @@ struct RecoveryStore: Sendable {
 
     /// A record is a readable directory named `<client address>-(<length>:<owner...>`
     /// (long names continue in nested directories, so only the prefix is checked).
-    static func problem(with name: String, at path: String) -> String? {
+    public static func problem(with name: String, at path: String) -> String? {
         // lstat: Ganesha follows a symlinked record and removes folders where it points.
         var info = stat()
         guard lstat(path, &info) == 0 else { return "not a directory" }
@@ -109,7 +114,7 @@ struct RecoveryStore: Sendable {
     }
 
     /// Entry names as the kernel has them.
-    static func entryNames(in folder: String) -> [[UInt8]] {
+    public static func entryNames(in folder: String) -> [[UInt8]] {
         guard let directory = opendir(folder) else { return [] }
         defer { closedir(directory) }
         var names: [[UInt8]] = []
@@ -120,12 +125,12 @@ struct RecoveryStore: Sendable {
         return names
     }
 
-    struct Unusable: Error, CustomStringConvertible {
-        let description: String
+    public struct Unusable: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// What is at `path` when something is there that is not a real folder; nil otherwise.
-    static func notAFolder(_ path: String) -> String? {
+    public static func notAFolder(_ path: String) -> String? {
         var info = stat()
         guard lstat(path, &info) == 0 else { return nil }
         switch info.st_mode & S_IFMT {
@@ -136,7 +141,7 @@ struct RecoveryStore: Sendable {
     }
 
     /// Names come from the volume: control characters are escaped so a log line stays one line.
-    static func printable(_ text: String) -> String {
+    public static func printable(_ text: String) -> String {
         text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? $0.escaped(asASCII: true) : String($0) }.joined()
     }
 }

@@ -5,6 +5,8 @@ import GaneshaConfig
 public struct StateLayout: Sendable {
     public let stateDir: SafePath
 
+    public init(stateDir: SafePath) { self.stateDir = stateDir }
+
     public var ganeshaConfig: String { stateDir.appending("ganesha.conf") }
     public var exportConfig: String { stateDir.appending("export.conf") }
     public var ganeshaPidFile: String { stateDir.appending("ganesha.pid") }

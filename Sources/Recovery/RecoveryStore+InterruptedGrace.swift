@@ -11,7 +11,7 @@ extension RecoveryStore {
     /// Files inside a record (handles revoked from that client) are kept. A record long
     /// enough to continue in nested folders is left alone: the first folder's name alone
     /// does not tell two clients apart. Returns the merged names.
-    func mergeInterruptedGrace() -> [String] {
+    public func mergeInterruptedGrace() -> [String] {
         let old = "\(root)/v4old/node0", recovered = "\(root)/v4recov/node0"
         let oldNames = Set(Self.entryNames(in: old))
         var merged: [String] = []
@@ -44,7 +44,7 @@ extension RecoveryStore {
 
     /// The names in a record folder when it holds only regular files; nil when it holds a
     /// folder (a long record's continuation) or anything else.
-    static func plainFiles(in folder: String) -> Set<String>? {
+    public static func plainFiles(in folder: String) -> Set<String>? {
         var files = Set<String>()
         for raw in entryNames(in: folder) {
             guard let name = String(validating: raw, as: UTF8.self) else { return nil }

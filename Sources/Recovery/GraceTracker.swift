@@ -6,19 +6,19 @@ import Synchronization
 /// What Ganesha says about its grace period, read from its own log lines: `get_grace`
 /// answers only yes or no, and the log is the one place that counts reclaims
 /// (`check grace:reclaim complete(N) clid count(M)`).
-final class GraceTracker: Sendable {
-    struct Snapshot: Sendable, Equatable {
-        var active = false
-        var started: ContinuousClock.Instant?
-        var duration: Duration = .zero
+public final class GraceTracker: Sendable {
+    public struct Snapshot: Sendable, Equatable {
+        public var active = false
+        public var started: ContinuousClock.Instant?
+        public var duration: Duration = .zero
         /// Client records Ganesha loaded from the recovery store for this grace period.
-        var recordedClients = 0
+        public var recordedClients = 0
         /// Of those, how many have sent RECLAIM_COMPLETE.
-        var reclaimedClients = 0
+        public var reclaimedClients = 0
         /// Recorded clients that have not reclaimed yet (their record is still only in v4old).
-        var pending: [String] = []
+        public var pending: [String] = []
 
-        var remaining: Duration {
+        public var remaining: Duration {
             guard active, let started else { return .zero }
             return max(.zero, duration - (ContinuousClock.now - started))
         }
@@ -29,28 +29,28 @@ final class GraceTracker: Sendable {
     private let expectedEpoch = Mutex<UInt32?>(nil)
     private let logger: Logger
 
-    init(logger: Logger) { self.logger = logger }
+    public init(logger: Logger) { self.logger = logger }
 
     /// Where Ganesha keeps the records, so that the tracker can tell which clients are missing.
-    func watch(recoveryRoot root: String) { recoveryRoot.withLock { $0 = root } }
+    public func watch(recoveryRoot root: String) { recoveryRoot.withLock { $0 = root } }
 
     /// The recovery store in use, once start-up has checked it.
-    var watchedRoot: String? { recoveryRoot.withLock { $0 } }
+    public var watchedRoot: String? { recoveryRoot.withLock { $0 } }
 
-    var current: Snapshot { snapshot.withLock { $0 } }
+    public var current: Snapshot { snapshot.withLock { $0 } }
 
     /// Lines of another Ganesha (an earlier epoch) say nothing about this one.
-    func expect(epoch: UInt32) { expectedEpoch.withLock { $0 = epoch } }
+    public func expect(epoch: UInt32) { expectedEpoch.withLock { $0 = epoch } }
 
     /// Fed every line Ganesha prints. A line counts only when its header says Ganesha's
     /// grace code wrote it (function, component STATE, level EVENT) and its message is the
     /// whole report: text a client got into a message elsewhere is never read as one.
-    func observe(_ line: String) {
+    public func observe(_ line: String) {
         guard let line = GaneshaLogLine(line) else { return }
         observe(line)
     }
 
-    func observe(_ line: GaneshaLogLine) {
+    public func observe(_ line: GaneshaLogLine) {
         guard line.component == "STATE", line.level == "EVENT",
               expectedEpoch.withLock({ $0.map { UInt64($0) == line.epoch } ?? true }) else { return }
         switch line.function {
@@ -72,7 +72,7 @@ final class GraceTracker: Sendable {
         }
     }
 
-    static let startText = "NFS Server Now IN GRACE, duration "
+    public static let startText = "NFS Server Now IN GRACE, duration "
 
     private func started(seconds: Int) {
         snapshot.withLock {
@@ -110,7 +110,7 @@ final class GraceTracker: Sendable {
     }
 
     /// The whole message `check grace:reclaim complete(N) clid count(M)`, nothing around it.
-    static func reclaimCounts(in message: Substring) -> (reclaimed: Int, recorded: Int)? {
+    public static func reclaimCounts(in message: Substring) -> (reclaimed: Int, recorded: Int)? {
         let opening = "check grace:reclaim complete("
         guard message.hasPrefix(opening), message.hasSuffix(")"),
               let middle = message.firstRange(of: ") clid count(") else { return nil }
@@ -121,13 +121,13 @@ final class GraceTracker: Sendable {
     }
 
     /// Ganesha prints counts with `%d`: ASCII digits only, and at most an Int's worth.
-    static func number(_ text: Substring) -> Int? {
+    public static func number(_ text: Substring) -> Int? {
         guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
         return Int(text)
     }
 
     /// "12.3 s": one decimal, without a locale (Foundation's unit formatting needs ICU).
-    static func seconds(_ duration: Duration) -> String {
+    public static func seconds(_ duration: Duration) -> String {
         let tenths = (duration / .milliseconds(100)).rounded()
         return "\(Int(tenths) / 10).\(Int(tenths) % 10) s"
     }

@@ -4,16 +4,16 @@ import Synchronization
 /// Counts the client recovery records Ganesha failed to write. Ganesha grants the open and
 /// the lock anyway and says so only at EVENT level; the client's state is then lost in the
 /// next crash (its reclaim gets NFS4ERR_NO_GRACE), so each failure is a warning and a metric.
-final class RecordWriteFailures: Sendable {
+public final class RecordWriteFailures: Sendable {
     private let total = Mutex(0)
     private let logger: Logger
 
-    init(logger: Logger) { self.logger = logger }
+    public init(logger: Logger) { self.logger = logger }
 
-    var count: Int { total.withLock { $0 } }
+    public var count: Int { total.withLock { $0 } }
 
     /// Fed every line of Ganesha's that has a whole header; `root` is the recovery store in use, if known yet.
-    func observe(_ line: GaneshaLogLine, recoveryRoot root: String?) {
+    public func observe(_ line: GaneshaLogLine, recoveryRoot root: String?) {
         guard let failure = Failure(line: line, recoveryRoot: root) else { return }
         total.withLock { $0 += 1 }
         logger.warning(
@@ -26,11 +26,11 @@ final class RecordWriteFailures: Sendable {
     /// to create client in recovery dir (PATH), errno: TEXT (N)`, in a line whose header
     /// `GaneshaLogLine` has split. PATH carries the client's owner string, so nothing inside
     /// it is interpreted: it is what lies between the fixed head and the last `), errno: `.
-    struct Failure: Equatable {
+    public struct Failure: Equatable {
         /// The record's path below the recovery root (client text: data only).
-        let record: String
+        public let record: String
         /// Ganesha's `strerror` text and number, e.g. "No space left on device (28)".
-        let error: String
+        public let error: String
 
         static let head = "Failed to create client in recovery dir ("
         static let errnoSeparator = "), errno: "

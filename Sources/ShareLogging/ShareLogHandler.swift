@@ -12,7 +12,7 @@ public struct ShareLogHandler: LogHandler {
         get { Self.level.withLock { $0 } }
         set { Self.level.withLock { $0 = newValue } }
     }
-    static let level = Mutex<Logger.Level>(.info)
+    public static let level = Mutex<Logger.Level>(.info)
     public var metadata: Logger.Metadata = [:]
     private let label: String
     private let json: Bool
@@ -49,7 +49,7 @@ public struct ShareLogHandler: LogHandler {
     /// Control characters (newlines, carriage returns, terminal escapes) from values that
     /// came from outside (a marker, a client's record name, Ganesha's output) are shown, not
     /// obeyed: a line stays one line and cannot repaint the operator's terminal.
-    static func escaped(_ text: String) -> String {
+    public static func escaped(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {

@@ -8,24 +8,24 @@ import Logging
 /// default header of Ganesha 4.x to 6.x). Only the message can hold client text (an owner
 /// string in a failed record write, a path): whatever it says, it never fills another field,
 /// so a line is Ganesha's grace report only when its function, component and level say so.
-struct GaneshaLogLine: Sendable, Equatable {
-    var time: Substring
-    var epoch: UInt64
-    var host: Substring
-    var program: Substring
-    var pid: Int32
-    var thread: Substring
-    var function: Substring
-    var component: Substring
-    var level: Substring
-    var message: Substring
+public struct GaneshaLogLine: Sendable, Equatable {
+    public var time: Substring
+    public var epoch: UInt64
+    public var host: Substring
+    public var program: Substring
+    public var pid: Int32
+    public var thread: Substring
+    public var function: Substring
+    public var component: Substring
+    public var level: Substring
+    public var message: Substring
 
     /// Ganesha's short level names (`tabLogLevel`).
-    static let levels: Set<Substring> = ["NULL", "FATAL", "MAJ", "CRIT", "WARN", "EVENT", "INFO", "DEBUG", "M_DBG", "F_DBG"]
+    public static let levels: Set<Substring> = ["NULL", "FATAL", "MAJ", "CRIT", "WARN", "EVENT", "INFO", "DEBUG", "M_DBG", "F_DBG"]
 
     /// nil for anything that is not a whole header followed by a message: Ganesha's own
     /// early output, another process's, or text that only looks like a header somewhere.
-    init?(_ line: String) {
+    public init?(_ line: String) {
         var rest = Substring(line)
         if rest.last == "\r" { rest.removeLast() }
         guard let time = Self.time(&rest), rest.skip(" : epoch "),
@@ -68,7 +68,7 @@ struct GaneshaLogLine: Sendable, Equatable {
 
     /// The fields a re-logged line carries beside Ganesha's own text, taken from its header
     /// and never from its message.
-    var metadata: Logger.Metadata {
+    public var metadata: Logger.Metadata {
         ["component": "\(component)", "function": "\(function)", "ganeshaLevel": "\(level)"]
     }
 }

@@ -8,9 +8,9 @@ import GaneshaConfig
 /// and not writable by group or others, except a sticky one such as /tmp, where others may
 /// add entries but cannot rename or remove ours. Symbolic links on the way must be root's
 /// too, and what they point at is checked the same way.
-enum TrustedPath {
+public enum TrustedPath {
     /// What the last directory of the path must be, beyond root-owned.
-    enum Last {
+    public enum Last {
         /// No access for group or others (the state dir: 0700).
         case privateDirectory
         /// Not writable by group or others (the recovery dir, the control socket's folder).
@@ -18,7 +18,7 @@ enum TrustedPath {
     }
 
     /// Checks the parts of `path` that exist; what is missing, share-manager creates itself.
-    static func check(_ path: String, flag: String, last: Last) throws(ValidationError) {
+    public static func check(_ path: String, flag: String, last: Last) throws(ValidationError) {
         let prefixes = path.split(separator: "/").reduce(into: ["/"]) { all, part in
             all.append((all.count == 1 ? "" : all[all.count - 1]) + "/" + part)
         }
@@ -49,7 +49,7 @@ enum TrustedPath {
 
     /// Checks `path`, creates what is missing of it (root, 0700), then checks it again: a
     /// directory someone else made in a sticky parent between the two is refused, not used.
-    static func prepare(_ path: String, flag: String, last: Last) throws(ValidationError) {
+    public static func prepare(_ path: String, flag: String, last: Last) throws(ValidationError) {
         try check(path, flag: flag, last: last)
         guard !isDirectory(path) else { return }
         var partial = ""
