@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // C libraries stay behind thin wrappers in their own targets.
@@ -31,8 +32,12 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
         .target(name: "CSpawn"),
-        // Threads, C strings and stderr without Foundation proper (ICU is most of its size).
-        .target(name: "LinuxSupport"),
+        // The POSIX layer: errno (swift-system's Errno), EINTR, file calls, threads, the
+        // deadline helper, C strings and stderr, without Foundation proper (ICU is most of its size).
+        .target(name: "LinuxSupport", dependencies: [
+            .product(name: "SystemPackage", package: "swift-system"), .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
 
         .target(
             name: "DBusKit",
@@ -55,11 +60,18 @@ let package = Package(
         ),
         .target(
             name: "VolumeDevice",
-            dependencies: ["CSpawn", "LinuxSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "ChildProcesses", "LinuxSupport", .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "ChildProcesses",
-            dependencies: ["CSpawn", "LinuxSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "CSpawn", "LinuxSupport", .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "HTTPServing",
