@@ -34,10 +34,7 @@ let package = Package(
         .target(name: "CSpawn"),
         // The POSIX layer: errno (swift-system's Errno), EINTR, file calls, threads, the
         // deadline helper, C strings and stderr, without Foundation proper (ICU is most of its size).
-        .target(name: "LinuxSupport", dependencies: [
-            .product(name: "SystemPackage", package: "swift-system"), .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-        ]),
+        .target(name: "LinuxSupport", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
 
         .target(
             name: "DBusKit",
@@ -56,7 +53,8 @@ let package = Package(
             dependencies: ["CSystemd"]
         ),
         .target(
-            name: "GaneshaConfig"
+            name: "GaneshaConfig",
+            dependencies: ["LinuxSupport", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(
             name: "VolumeDevice",
@@ -118,7 +116,11 @@ let package = Package(
         .testTarget(name: "ShareManagerTests", dependencies: [
             "ShareManager", "SupervisorInterface", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .testTarget(name: "ChildProcessesTests", dependencies: ["ChildProcesses", "LinuxSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "ChildProcessesTests", dependencies: [
+            "ChildProcesses", "LinuxSupport", .product(name: "Logging", package: "swift-log"),
+            .product(name: "SystemPackage", package: "swift-system"), .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(
             name: "IntegrationTests", dependencies: ["TestSupport", "VolumeDevice", .product(name: "Logging", package: "swift-log")], exclude: ["Tools"]
         ),

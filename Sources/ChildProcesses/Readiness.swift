@@ -1,6 +1,7 @@
 import Glibc
 import LinuxSupport
 import NIOCore
+import NIOPosix
 
 /// Bounded waits for a child to become usable.
 public enum Readiness {

@@ -35,9 +35,11 @@ public enum Deadline {
                 try? await Task.sleep(for: limit)
                 slot.resume(returning: nil)
             }
+            // The value is handed over before the timer is cancelled: a cancelled sleep ends
+            // at once, and the timer would otherwise race the value with its nil.
             start { value in
-                timer.cancel()
                 slot.resume(returning: value)
+                timer.cancel()
             }
         }
     }

@@ -65,6 +65,11 @@ public enum SystemCalls<Failure: SystemCallFailure> {
     /// The whole of a small file: the one reader of /proc and /sys, whose files report size
     /// 0, so it reads to the end.
     public static func readFile(_ path: String) throws(Failure) -> String {
+        String(decoding: try readBytes(path), as: UTF8.self)
+    }
+
+    /// The whole of a small file, as bytes.
+    public static func readBytes(_ path: String) throws(Failure) -> [UInt8] {
         let fd = try open(path, O_RDONLY)
         defer { close(fd) }
         var bytes: [UInt8] = []
@@ -73,7 +78,7 @@ public enum SystemCalls<Failure: SystemCallFailure> {
             bytes += chunk
             if chunk.count < 65536 { break }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// `mkdir -p`: creates `path` and any missing parent with `mode`; existing ones are left as they are.

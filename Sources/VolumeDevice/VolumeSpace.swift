@@ -1,5 +1,5 @@
+import ChildProcesses
 import Glibc
-import LinuxSupport
 import SystemPackage
 
 /// Room left for clients on the exported tree, from statvfs of the export path (which
