@@ -34,6 +34,7 @@ public enum DetachedThread {
 /// 15 bytes; pthread_setname_np and prctl do not import into Swift (a GNU extension, a
 /// variadic function), so it goes through /proc.
 public func nameCurrentThread(_ name: String) {
+    // A name is a nicety for ps and gdb: a thread that cannot be named keeps the one it has.
     guard let fd = try? SystemCalls<SystemCallError>.open("/proc/thread-self/comm", O_WRONLY) else { return }
     defer { close(fd) }
     try? SystemCalls<SystemCallError>.write(fd, Array(name.utf8.prefix(15)), path: "/proc/thread-self/comm")
