@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // C libraries stay behind thin wrappers in their own targets.
@@ -31,8 +32,9 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
         .target(name: "CSpawn"),
-        // Threads, C strings and stderr without Foundation proper (ICU is most of its size).
-        .target(name: "LinuxSupport"),
+        // The POSIX layer: errno (swift-system's Errno), EINTR, file calls, threads, the
+        // deadline helper, C strings and stderr, without Foundation proper (ICU is most of its size).
+        .target(name: "LinuxSupport", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
 
         .target(
             name: "DBusKit",
@@ -51,15 +53,23 @@ let package = Package(
             dependencies: ["CSystemd"]
         ),
         .target(
-            name: "GaneshaConfig"
+            name: "GaneshaConfig",
+            dependencies: ["LinuxSupport", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(
             name: "VolumeDevice",
-            dependencies: ["CSpawn", "LinuxSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "ChildProcesses", "LinuxSupport", .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "ChildProcesses",
-            dependencies: ["CSpawn", "LinuxSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "CSpawn", "LinuxSupport", .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "HTTPServing",
@@ -112,7 +122,11 @@ let package = Package(
         .testTarget(name: "ShareManagerTests", dependencies: [
             "ShareManager", "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        .testTarget(name: "ChildProcessesTests", dependencies: ["ChildProcesses", "LinuxSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "ChildProcessesTests", dependencies: [
+            "ChildProcesses", "LinuxSupport", .product(name: "Logging", package: "swift-log"),
+            .product(name: "SystemPackage", package: "swift-system"), .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(
             name: "IntegrationTests", dependencies: ["TestSupport", "VolumeDevice", .product(name: "Logging", package: "swift-log")], exclude: ["Tools"]
         ),

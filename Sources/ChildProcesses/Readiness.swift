@@ -1,9 +1,13 @@
-import FoundationEssentials
 import Glibc
+import LinuxSupport
+import NIOCore
+import NIOPosix
 
 /// Bounded waits for a child to become usable.
 public enum Readiness {
-    /// Polls `check` every `interval` until it returns true or `timeout` passes.
+    /// Polls `check` every `interval` until it returns true or `timeout` passes. A child's
+    /// listening socket gives no event to wait on, so its readiness is polled; `check` must
+    /// not block (use the async `accepting…` probes, which connect off the pool).
     public static func poll(
         timeout: Duration, interval: Duration = .milliseconds(50), _ check: () async -> Bool
     ) async -> Bool {
@@ -15,53 +19,34 @@ public enum Readiness {
         return await check()
     }
 
-    /// True when a TCP connection to `host:port` (numeric IPv4 or IPv6) succeeds now.
+    /// True when a TCP connection to `host:port` (numeric IPv4 or IPv6) succeeds now. Blocks
+    /// for the connect: from async code use `acceptingTCP`.
     public static func acceptsTCP(host: String, port: UInt16) -> Bool {
-        var v6 = in6_addr()
-        let isV6 = inet_pton(AF_INET6, host, &v6) == 1
-        let fd = socket(isV6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        if isV6 {
-            var addr = sockaddr_in6()
-            addr.sin6_family = sa_family_t(AF_INET6)
-            addr.sin6_port = port.bigEndian
-            addr.sin6_addr = v6
-            return withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0
-                }
-            }
-        }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else { return false }
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
+        guard let address = try? SocketAddress(ipAddress: host, port: Int(port)) else { return false }
+        return accepts(address)
     }
 
-    /// True when a unix stream socket at `path` accepts a connection now.
+    /// True when a unix stream socket at `path` accepts a connection now. Blocks for the
+    /// connect: from async code use `acceptingUnix`.
     public static func acceptsUnix(path: String) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        let capacity = MemoryLayout.size(ofValue: addr.sun_path)
-        guard bytes.count < capacity else { return false }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
-            }
-        }
+        guard let address = try? SocketAddress(unixDomainSocketPath: path) else { return false }
+        return accepts(address)
+    }
+
+    /// `acceptsTCP` on NIO's thread pool, off the cooperative pool.
+    public static func acceptingTCP(host: String, port: UInt16) async -> Bool {
+        await offCooperativePool { acceptsTCP(host: host, port: port) }
+    }
+
+    /// `acceptsUnix` on NIO's thread pool, off the cooperative pool.
+    public static func acceptingUnix(path: String) async -> Bool {
+        await offCooperativePool { acceptsUnix(path: path) }
+    }
+
+    /// A refused or failed connect is the answer "not yet", whatever its errno.
+    private static func accepts(_ address: SocketAddress) -> Bool {
+        guard let fd = try? connectStream(to: address) else { return false }
+        close(fd)
+        return true
     }
 }

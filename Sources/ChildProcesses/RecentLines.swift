@@ -6,6 +6,7 @@ final class RecentLines: Sendable {
     private struct State {
         var lines: [String] = []
         var ended = false
+        var endObservers: [@Sendable () -> Void] = []
     }
     private let state = Mutex(State())
     private let keep: Int
@@ -26,7 +27,23 @@ final class RecentLines: Sendable {
     }
 
     /// The child's output pipe reached its end: no line is still on its way.
-    func end() { state.withLock { $0.ended = true } }
+    func end() {
+        let observers = state.withLock { state in
+            state.ended = true
+            defer { state.endObservers = [] }
+            return state.endObservers
+        }
+        observers.forEach { $0() }
+    }
+
+    /// Calls `observer` once the pipe has ended (at once if it has).
+    func onEnd(_ observer: @escaping @Sendable () -> Void) {
+        let ended = state.withLock { state in
+            if !state.ended { state.endObservers.append(observer) }
+            return state.ended
+        }
+        if ended { observer() }
+    }
 
     var snapshot: (lines: [String], ended: Bool) { state.withLock { ($0.lines, $0.ended) } }
 }

@@ -1,11 +1,11 @@
-import CSpawn
+internal import CSpawn
 import Dispatch
-import FoundationEssentials
 import Glibc
 import LinuxSupport
 import Synchronization
+import SystemPackage
 
-/// Forks every child from one thread that lives as long as share-manager.
+/// Forks every long-lived child from one thread that lives as long as share-manager.
 ///
 /// Children get PR_SET_PDEATHSIG so they cannot outlive us, and Linux fires that signal
 /// when the *thread* that forked exits, not the process: a child forked from a pooled
@@ -44,26 +44,35 @@ public final class Spawner: Sendable {
     func spawn(
         executable: String, arguments: [String], environment: [String: String], output: Int32
     ) async throws(SpawnError) -> pid_t {
-        let argv = [executable] + arguments
-        let envp = environment.map { "\($0.key)=\($0.value)" }
-        let result: (pid: pid_t, errno: Int32) = await onSpawnerThread {
-            withCStrings(argv) { cArgv in
-                withCStrings(envp) { cEnvp in
-                    let pid = cspawn_spawn(executable, cArgv, cEnvp, output, output)
-                    return (pid, pid < 0 ? errno : 0)
-                }
+        let result = await onSpawnerThread {
+            Result { () throws(SpawnError) in
+                try Self.forkExec(executable, arguments, environment, stdout: output, stderr: output)
             }
         }
-        guard result.pid > 0 else {
-            throw SpawnError(executable: executable, reason: String(cString: strerror(result.errno)))
-        }
-        return result.pid
+        return try result.get()
     }
-}
 
-/// A child that could not be started.
-public struct SpawnError: Error, CustomStringConvertible, Sendable {
-    public let executable: String
-    public let reason: String
-    public var description: String { "cannot start \(executable): \(reason); is its package installed?" }
+    /// The one fork and exec of the package, from the calling thread (see the type for why
+    /// the thread matters).
+    static func forkExec(
+        _ executable: String, _ arguments: [String], _ environment: [String: String], stdout: Int32, stderr: Int32
+    ) throws(SpawnError) -> pid_t {
+        // errno is read before the argument copies are freed.
+        let (pid, failure) = withCStrings([executable] + arguments) { argv in
+            withCStrings(environment.map { "\($0.key)=\($0.value)" }) { envp in
+                let pid = cspawn_spawn(executable, argv, envp, stdout, stderr)
+                return (pid, Errno.last)
+            }
+        }
+        guard pid > 0 else { throw SpawnError(executable: executable, step: .exec, errno: failure) }
+        return pid
+    }
+
+    /// A pipe made close-on-exec atomically: one made without it could leak into whatever
+    /// another thread starts meanwhile, and keep its end open.
+    static func pipe(for executable: String) throws(SpawnError) -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        guard cspawn_pipe(&fds) == 0 else { throw SpawnError(executable: executable, step: .pipe, errno: .last) }
+        return (fds[0], fds[1])
+    }
 }

@@ -1,22 +1,7 @@
-import Dispatch
-import FoundationEssentials
 import Glibc
 import LinuxSupport
 import Logging
 import Synchronization
-
-/// How a child ended.
-public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
-    case exited(Int32)
-    case signalled(Int32)
-
-    public var description: String {
-        switch self {
-        case .exited(let code): "exited with status \(code)"
-        case .signalled(let sig): "was killed by signal \(sig)"
-        }
-    }
-}
 
 /// A child process of share-manager: its output goes to our logger line by line, and its
 /// exit is observed by waiting on its own pid (never `waitpid(-1)`, which would steal other
@@ -40,24 +25,20 @@ public final class SupervisedProcess: Sendable {
         name: String, executable: String, arguments: [String],
         environment: [String: String], logger: Logger, onLine: (@Sendable (String) -> Logger.Metadata)? = nil
     ) async throws(SpawnError) -> SupervisedProcess {
-        var fds: [Int32] = [0, 0]
-        // Close-on-exec so that no other child inherits our end of the pipe and keeps it open.
-        guard pipe(&fds) == 0, fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0 else {
-            throw SpawnError(executable: executable, reason: "no pipe for its output: \(String(cString: strerror(errno)))")
-        }
+        let output = try Spawner.pipe(for: executable)
         let pid: pid_t
         do {
             pid = try await Spawner.shared.spawn(
-                executable: executable, arguments: arguments, environment: environment, output: fds[1]
+                executable: executable, arguments: arguments, environment: environment, output: output.write
             )
         } catch {
-            close(fds[0])
-            close(fds[1])
+            close(output.read)
+            close(output.write)
             throw error
         }
-        close(fds[1])
+        close(output.write)
         let child = SupervisedProcess(name: name, pid: pid)
-        child.forwardOutput(from: fds[0], logger: logger, onLine: onLine)
+        child.forwardOutput(from: output.read, logger: logger, onLine: onLine)
         child.reapInBackground()
         return child
     }
@@ -79,9 +60,9 @@ public final class SupervisedProcess: Sendable {
             var pending: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 16384)
             while true {
-                let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if count < 0 && errno == EINTR { continue }
-                if count <= 0 { break }
+                // A read error ends the output as its end of file does.
+                let count = (try? retryingInterrupts { chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }) ?? 0
+                if count == 0 { break }
                 pending.append(contentsOf: chunk[..<count])
                 while let newline = pending.firstIndex(of: 0x0A) {
                     let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
@@ -104,11 +85,7 @@ public final class SupervisedProcess: Sendable {
     private func reapInBackground() {
         let pid = self.pid
         DetachedThread.start(name: "sm-reap-\(name)") { [self] in
-            var raw: Int32 = 0
-            while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
-            // WIFEXITED / WTERMSIG by hand: the C macros do not import into Swift.
-            let signal = raw & 0x7F
-            let status: ExitStatus = signal == 0 ? .exited((raw >> 8) & 0xFF) : .signalled(signal)
+            let status = ExitStatus.reap(pid)
             let (waiters, observers) = state.withLock { state in
                 state.status = status
                 defer {
@@ -126,10 +103,7 @@ public final class SupervisedProcess: Sendable {
     /// in the pipe: waits up to `settle` for the pipe's end (bounded, because a grandchild
     /// can hold it open).
     public func lastLines(_ count: Int = 3, settle: Duration = .milliseconds(500)) async -> [String] {
-        let deadline = ContinuousClock.now + settle
-        while !recent.snapshot.ended && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
+        _ = await Deadline.first(within: settle) { [recent] deliver in recent.onEnd { deliver(()) } }
         return Array(recent.snapshot.lines.suffix(count))
     }
 
@@ -173,14 +147,10 @@ public final class SupervisedProcess: Sendable {
         if let done { observer(done) }
     }
 
-    /// Waits up to `timeout`; nil when the child still runs. Polls, so that giving up leaves
-    /// no continuation behind.
+    /// Waits up to `timeout`; nil when the child still runs. Woken by the exit itself; giving
+    /// up leaves only an observer, which the exit calls and drops.
     public func waitForExit(timeout: Duration) async -> ExitStatus? {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let status = exitStatus { return status }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        if let status = await Deadline.first(within: timeout, { deliver in onExit(deliver) }) { return status }
         return exitStatus
     }
 

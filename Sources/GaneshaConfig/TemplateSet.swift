@@ -1,5 +1,7 @@
 import FoundationEssentials
 import Glibc
+import LinuxSupport
+import SystemPackage
 
 /// The templates in `ganesha-templates/`, loaded once at start.
 ///
@@ -20,9 +22,9 @@ public struct TemplateSet: Sendable {
         var loaded: [Name: Template] = [:]
         for name in Name.allCases {
             let path = directory + "/" + name.rawValue
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw TemplateError.unreadable(path: path)
-            }
+            let bytes: [UInt8]
+            do { bytes = try SystemCalls<SystemCallError>.readBytes(path) } catch { throw .unreadable(path: path, errno: error.errno) }
+            guard let text = String(validating: bytes, as: UTF8.self) else { throw .notUTF8(path: path) }
             // The pragma tells any Mustache tool an operator uses on these files that values
             // go in unescaped, as share-manager renders them; without it they would see &amp;.
             guard text.hasPrefix("{{% CONTENT_TYPE: TEXT}}") else {
@@ -71,14 +73,16 @@ public struct TemplateSet: Sendable {
 
 /// Why the templates could not be used; each says where to look.
 public enum TemplateError: Error, CustomStringConvertible, Sendable {
-    case unreadable(path: String)
+    case unreadable(path: String, errno: Errno)
+    case notUTF8(path: String)
     case notPlainText(path: String)
     case invalid(path: String, reason: String)
     case notFound(searched: String)
 
     public var description: String {
         switch self {
-        case .unreadable(let path): "cannot read template \(path); check the --templates-dir folder"
+        case .unreadable(let path, let errno): "cannot read template \(path) (\(errno)); check the --templates-dir folder"
+        case .notUTF8(let path): "cannot read template \(path) (it is not UTF-8 text); check the --templates-dir folder"
         case .notPlainText(let path): "template \(path) must start with {{% CONTENT_TYPE: TEXT}}: values go in unescaped, and the pragma says so to any Mustache tool"
         case .invalid(let path, let reason): "template \(path) does not parse: \(reason)"
         case .notFound(let searched): "ganesha-templates not found (looked in \(searched), …); pass --templates-dir"

@@ -1,4 +1,5 @@
 import Glibc
+import SystemPackage
 
 /// A thread of its own for work that blocks for good (a reader loop, a waitpid), started
 /// with pthreads so that nothing here needs Foundation's `Thread`: Foundation proper, with
@@ -24,7 +25,7 @@ public enum DetachedThread {
             body.run()
             return nil
         }, context)
-        guard started == 0 else { fatalError("pthread_create failed: \(String(cString: strerror(started)))") }
+        guard started == 0 else { fatalError("pthread_create failed: \(Errno(rawValue: started))") }
         pthread_detach(thread)
     }
 }
@@ -33,19 +34,13 @@ public enum DetachedThread {
 /// 15 bytes; pthread_setname_np and prctl do not import into Swift (a GNU extension, a
 /// variadic function), so it goes through /proc.
 public func nameCurrentThread(_ name: String) {
-    let fd = open("/proc/thread-self/comm", O_WRONLY | O_CLOEXEC)
-    guard fd >= 0 else { return }
+    // A name is a nicety for ps and gdb: a thread that cannot be named keeps the one it has.
+    guard let fd = try? SystemCalls<SystemCallError>.open("/proc/thread-self/comm", O_WRONLY) else { return }
     defer { close(fd) }
-    let bytes = Array(name.utf8.prefix(15))
-    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    try? SystemCalls<SystemCallError>.write(fd, Array(name.utf8.prefix(15)), path: "/proc/thread-self/comm")
 }
 
 /// The kernel's name of the calling thread.
 public func currentThreadName() -> String {
-    let fd = open("/proc/thread-self/comm", O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return "" }
-    defer { close(fd) }
-    var buffer = [UInt8](repeating: 0, count: 32)
-    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-    return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self).trimmed : ""
+    ((try? SystemCalls<SystemCallError>.readFile("/proc/thread-self/comm")) ?? "").trimmed
 }

@@ -1,14 +1,7 @@
 import Glibc
 
-/// Writes `text` to stderr in full, retrying short writes and EINTR.
+/// Writes `text` to stderr in full, retrying short writes and EINTR; a stderr that cannot be
+/// written to is given up on (there is nowhere left to report it).
 public func writeToStandardError(_ text: String) {
-    var bytes = Array(text.utf8)[...]
-    while !bytes.isEmpty {
-        let written = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-        if written < 0 {
-            if errno == EINTR { continue }
-            return
-        }
-        bytes = bytes.dropFirst(written)
-    }
+    try? SystemCalls<SystemCallError>.write(2, Array(text.utf8), path: "stderr")
 }

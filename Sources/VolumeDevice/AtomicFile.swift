@@ -1,4 +1,6 @@
 import Glibc
+import LinuxSupport
+import SystemPackage
 
 /// Files other programs read while we may rewrite them (Ganesha's config, the bus config):
 /// a reader sees the old file or the new one, never a torn one. No fsync: every one of them
@@ -13,7 +15,7 @@ public enum AtomicFile {
         do throws(DeviceError) {
             try SystemCall.write(fd, Array(text.utf8), path: temporary)
             // Not left to the umask.
-            guard fchmod(fd, mode) == 0 else { throw .systemCall("fchmod", path: temporary, errno: errno) }
+            guard fchmod(fd, mode) == 0 else { throw .systemCall("fchmod", path: temporary, errno: .last) }
         } catch {
             close(fd)
             unlink(temporary)
@@ -21,7 +23,7 @@ public enum AtomicFile {
         }
         close(fd)
         guard rename(temporary, path) == 0 else {
-            let saved = errno
+            let saved = Errno.last
             unlink(temporary)
             throw .systemCall("rename", path: path, errno: saved)
         }

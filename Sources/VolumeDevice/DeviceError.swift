@@ -1,9 +1,10 @@
+import ChildProcesses
 import FoundationEssentials
-import Glibc
+import SystemPackage
 
 /// Why share-manager did not prepare a device. Each description is one line that says what
 /// was found and what the operator can do about it; a refusal has left the device untouched.
-public enum DeviceError: Error, CustomStringConvertible, Sendable {
+public enum DeviceError: Error, CustomStringConvertible, Sendable, Equatable {
     case deviceMissing(String)
     case unsupportedDeviceKind(String)
     case imageAlreadyAttached(image: String, loopDevices: [String])
@@ -26,7 +27,7 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
     case layoutTooNew(device: String, found: Int, supported: Int)
     case filesystemErrors(device: String, status: Int32, detail: String)
     case unmountBusy(mountPoint: String, detail: String)
-    case mountFailed(device: String, mountPoint: String, options: String, errno: Int32)
+    case mountFailed(device: String, mountPoint: String, options: String, errno: Errno)
     case deviceShrank(device: String, deviceBytes: Int64, filesystemBytes: Int64)
     case readOnlyNeedsFormat(device: String, found: String)
     case recoveryDirUnusable(path: String, reason: String)
@@ -34,7 +35,9 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
     case invalidMountOption(option: String, filesystem: FilesystemType, allowed: String)
     case toolMissing(String)
     case toolFailed(command: String, status: Int32, detail: String)
-    case systemCall(String, path: String, errno: Int32)
+    /// The tool was found but could not be started (`SpawnError` says why, with its errno).
+    case toolNotStarted(command: String, SpawnError)
+    case systemCall(String, path: String, errno: Errno)
 
     public var description: String {
         switch self {
@@ -85,7 +88,7 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
             return "\(mountPoint) stayed busy and could not be unmounted (\(detail)); stop what uses it (fuser -m) and unmount it by hand"
         case .mountFailed(let device, let mountPoint, let options, let errno):
             let with = options.isEmpty ? "" : " with options \(options)"
-            return "mount of \(device) at \(mountPoint)\(with) failed: \(String(cString: strerror(errno))); the kernel log (dmesg) says why; the volume is left unmounted"
+            return "mount of \(device) at \(mountPoint)\(with) failed: \(errno); the kernel log (dmesg) says why; the volume is left unmounted"
         case .deviceShrank(let device, let deviceBytes, let filesystemBytes):
             return "device \(device) has \(deviceBytes) bytes but its filesystem spans \(filesystemBytes); the device was shrunk under the filesystem, so share-manager refused to touch it; give the device back its size (filesystems cannot be shrunk in place)"
         case .readOnlyNeedsFormat(let device, let found):
@@ -100,8 +103,10 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable {
             return "the tool \(tool) is not installed (searched PATH, /usr/sbin and /sbin); install it in the image"
         case .toolFailed(let command, let status, let detail):
             return "\(command) failed with exit status \(status): \(detail); see the log above for what share-manager was doing"
+        case .toolNotStarted(let command, let failure):
+            return "\(command) failed with exit status -1: cannot start \(failure.executable): \(failure.reason); see the log above for what share-manager was doing"
         case .systemCall(let call, let path, let errno):
-            return "\(call) \(path) failed: \(String(cString: strerror(errno))); check the path and its permissions"
+            return "\(call) \(path) failed: \(errno); check the path and its permissions"
         }
     }
 }

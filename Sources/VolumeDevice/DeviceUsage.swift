@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import SystemPackage
 import LinuxSupport
 import Logging
 
@@ -36,7 +37,7 @@ struct DeviceUsage: Sendable {
         let fd = Glibc.open(device, O_RDONLY | O_EXCL | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == EBUSY { throw .deviceBusy(device) }
-            throw .systemCall("open", path: device, errno: errno)
+            throw .systemCall("open", path: device, errno: .last)
         }
         close(fd)
     }

@@ -27,12 +27,12 @@ public final class ExclusiveLock: Sendable, Equatable {
     /// block device, unlike a writable one, makes udev re-probe nothing at its close.
     static func take(_ path: String, flags: Int32 = 0) throws(DeviceError) -> Attempt {
         let fd = try SystemCall.open(path, O_RDONLY | flags)
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let failure = errno
-            if failure == EINTR { continue }
+        do {
+            _ = try retryingInterrupts { flock(fd, LOCK_EX | LOCK_NB) }
+        } catch {
             close(fd)
-            if failure == EWOULDBLOCK { return .held(by: holder(of: path)) }
-            throw .systemCall("flock", path: path, errno: failure)
+            if error == .wouldBlock { return .held(by: holder(of: path)) }
+            throw .systemCall("flock", path: path, errno: error)
         }
         return .taken(ExclusiveLock(path: path, descriptor: fd))
     }

@@ -1,5 +1,7 @@
 import FoundationEssentials
 import Glibc
+import LinuxSupport
+import SystemPackage
 
 /// What `stat` says about a path: enough to tell an image from a device and to match a
 /// device against the mount table and sysfs.
@@ -18,7 +20,7 @@ struct FileIdentity: Sendable, Equatable {
         var info = stat()
         guard stat(path, &info) == 0 else {
             if errno == ENOENT { return nil }
-            throw .systemCall("stat", path: path, errno: errno)
+            throw .systemCall("stat", path: path, errno: .last)
         }
         let format = info.st_mode & S_IFMT
         let kind: Kind = format == S_IFREG ? .regular : format == S_IFBLK ? .block : .other

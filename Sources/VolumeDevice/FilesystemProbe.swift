@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Logging
+import SystemPackage
 
 /// Whether a mounted volume still does what its share promises.
 public enum FilesystemHealth: Sendable, Equatable {
@@ -34,7 +35,11 @@ public struct FilesystemProbe: Sendable {
     /// stops answering altogether blocks it, so callers bound how long they wait.
     public func check(_ volume: PreparedVolume, readOnlyShare: Bool) -> FilesystemHealth {
         let name = "\(volume.filesystem.rawValue) on \(volume.devicePath)"
-        guard let entry = (try? MountTable.current())?.entry(at: volume.mountPoint) else {
+        let table: MountTable
+        do throws(DeviceError) { table = try MountTable.current() } catch {
+            return report(volume, "\(name) cannot be checked: \(error)")
+        }
+        guard let entry = table.entry(at: volume.mountPoint) else {
             return report(volume, "\(name) is no longer mounted at \(volume.mountPoint)")
         }
         if readOnlyShare { return .healthy }
@@ -55,8 +60,8 @@ public struct FilesystemProbe: Sendable {
             if case .systemCall(_, _, let errno) = error {
                 // Out of space is not out of order: only a filesystem that also says it
                 // failed counts as not writable.
-                if state.isEmpty, errno == ENOSPC || errno == EDQUOT { outOfSpace = errno }
-                detail = "write probe failed: \(String(cString: strerror(errno)))"
+                if state.isEmpty, errno == .noSpace || errno == .diskQuotaExceeded { outOfSpace = errno.rawValue }
+                detail = "write probe failed: \(errno)"
             } else {
                 detail = error.description
             }

@@ -22,7 +22,11 @@ public struct LoopAttachment: Sendable, Equatable {
         // Someone may have attached it between our look and losetup.
         let after = try attachedDevices(of: image)
         guard after == [device] else {
-            try? attachment.detach(logger: logger)
+            do throws(DeviceError) { try attachment.detach(logger: logger) } catch {
+                // The refusal below is what the operator must act on; this is why a loop
+                // device of ours may be left behind with it.
+                logger.warning("could not detach the loop device just attached", metadata: ["device": "\(device)", "error": "\(error)"])
+            }
             throw .imageAlreadyAttached(image: image, loopDevices: after.filter { $0 != device })
         }
         logger.info("attached image to loop device", metadata: ["image": "\(image)", "device": "\(device)"])

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import LinuxSupport
 
 /// Loop-device requests put to the kernel directly as losetup does, without running losetup:
 /// the start path asks three times which loop devices hold the image, the size poll
@@ -29,17 +30,20 @@ enum LoopIoctl {
     /// name cannot promise. The kernel defers the detach to the last close when others hold
     /// the device open.
     static func detach(_ loopDevice: String, ifBacking image: FileIdentity) throws(DeviceError) -> LoopDetach {
-        let fd = Glibc.open(loopDevice, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else {
-            if errno == ENOENT || errno == ENXIO { return .notBacking }
-            throw .systemCall("open", path: loopDevice, errno: errno)
+        let fd: Int32
+        do {
+            fd = try SystemCall.open(loopDevice, O_RDONLY | O_NONBLOCK)
+        } catch .systemCall(_, _, let errno) where errno == .noSuchFileOrDirectory || errno == .noSuchAddressOrDevice {
+            return .notBacking
         }
         defer { close(fd) }
         guard let bound = backing(fd), bound.device == image.device, bound.inode == image.inode else { return .notBacking }
-        while ioctl(fd, clearFD, 0) != 0 {
+        do {
+            _ = try retryingInterrupts { ioctl(fd, clearFD, 0) }
+        } catch {
             // Another detach of the same device got there first.
-            if errno == ENXIO { return .notBacking }
-            if errno != EINTR { throw .systemCall("ioctl LOOP_CLR_FD", path: loopDevice, errno: errno) }
+            if error == .noSuchAddressOrDevice { return .notBacking }
+            throw .systemCall("ioctl LOOP_CLR_FD", path: loopDevice, errno: error)
         }
         return .detached
     }
@@ -62,13 +66,15 @@ enum LoopIoctl {
     static func setAutoclear(_ fd: Int32, path: String) throws(DeviceError) {
         var info = [UInt8](repeating: 0, count: infoSize)
         guard info.withUnsafeMutableBytes({ ioctl(fd, getStatus64, $0.baseAddress!) }) == 0 else {
-            throw .systemCall("ioctl LOOP_GET_STATUS64", path: path, errno: errno)
+            throw .systemCall("ioctl LOOP_GET_STATUS64", path: path, errno: .last)
         }
         // lo_flags is the u32 after five u64 and three u32; LO_FLAGS_AUTOCLEAR is 4.
         let flags = info.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 52, as: UInt32.self) } | 4
         info.withUnsafeMutableBytes { $0.storeBytes(of: flags, toByteOffset: 52, as: UInt32.self) }
-        while info.withUnsafeMutableBytes({ ioctl(fd, setStatus64, $0.baseAddress!) }) != 0 {
-            if errno != EINTR { throw .systemCall("ioctl LOOP_SET_STATUS64", path: path, errno: errno) }
+        do {
+            _ = try retryingInterrupts { info.withUnsafeMutableBytes { ioctl(fd, setStatus64, $0.baseAddress!) } }
+        } catch {
+            throw .systemCall("ioctl LOOP_SET_STATUS64", path: path, errno: error)
         }
     }
 
@@ -77,8 +83,10 @@ enum LoopIoctl {
     static func refreshCapacity(of loopDevice: String) throws(DeviceError) {
         let fd = try SystemCall.open(loopDevice, O_RDONLY)
         defer { close(fd) }
-        while ioctl(fd, setCapacity, 0) != 0 {
-            if errno != EINTR { throw .systemCall("ioctl LOOP_SET_CAPACITY", path: loopDevice, errno: errno) }
+        do {
+            _ = try retryingInterrupts { ioctl(fd, setCapacity, 0) }
+        } catch {
+            throw .systemCall("ioctl LOOP_SET_CAPACITY", path: loopDevice, errno: error)
         }
     }
 }

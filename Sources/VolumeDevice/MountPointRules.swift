@@ -1,5 +1,7 @@
 import FoundationEssentials
 import Glibc
+import LinuxSupport
+import SystemPackage
 
 /// Where a volume may be mounted. A mount hides what was in its folder and puts whatever
 /// NFS clients write at that path on the host, so the mount point must be an empty folder
@@ -58,7 +60,7 @@ public enum MountPointRules {
             var info = stat()
             guard lstat(prefix, &info) == 0 else {
                 if errno == ENOENT { return nil }  // the rest is created as real folders
-                throw .systemCall("lstat", path: prefix, errno: errno)
+                throw .systemCall("lstat", path: prefix, errno: .last)
             }
             switch info.st_mode & S_IFMT {
             case S_IFLNK:
@@ -109,7 +111,7 @@ public enum MountPointRules {
         var info = stat()
         guard lstat(path, &info) == 0 else {
             if errno == ENOENT { return nil }  // created as an empty folder
-            throw .systemCall("lstat", path: path, errno: errno)
+            throw .systemCall("lstat", path: path, errno: .last)
         }
         guard info.st_mode & S_IFMT == S_IFDIR else {
             return "it exists and is not a folder; give the path of an empty folder"

@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Logging
+import LinuxSupport
 
 /// mount(2) and umount2(2), called directly: mount(8) and umount(8) cost a process start
 /// each (about 3 ms here, three times on every start: peek, its undo, the real mount) and
@@ -10,9 +11,10 @@ struct Mounter: Sendable {
 
     func mount(_ device: String, at mountPoint: String, as filesystem: FilesystemType, options: [String]) throws(DeviceError) {
         let (flags, data) = MountFlags.split(options)
-        while Glibc.mount(device, mountPoint, filesystem.rawValue, flags, data) != 0 {
-            if errno == EINTR { continue }
-            throw .mountFailed(device: device, mountPoint: mountPoint, options: options.joined(separator: ","), errno: errno)
+        do {
+            _ = try retryingInterrupts { Glibc.mount(device, mountPoint, filesystem.rawValue, flags, data) }
+        } catch {
+            throw .mountFailed(device: device, mountPoint: mountPoint, options: options.joined(separator: ","), errno: error)
         }
         runner.logger.info("mounted", metadata: [
             "device": "\(device)", "mountPoint": "\(mountPoint)", "options": "\(options.joined(separator: ","))",
@@ -25,17 +27,18 @@ struct Mounter: Sendable {
         var pause = Duration.milliseconds(100)
         var attempt = 0
         while true {
-            if umount2(mountPoint, 0) == 0 {
-                runner.logger.info("unmounted", metadata: ["mountPoint": "\(mountPoint)"])
-                return
-            }
-            let failure = errno
             // An interrupted call is repeated at once and is not a busy attempt; counting it
             // could end the loop with the filesystem still mounted and nothing thrown.
-            if failure == EINTR { continue }
-            guard failure == EBUSY else { throw .systemCall("umount", path: mountPoint, errno: failure) }
-            attempt += 1
-            if attempt >= attempts { throw .unmountBusy(mountPoint: mountPoint, detail: String(cString: strerror(failure))) }
+            do {
+                _ = try retryingInterrupts { umount2(mountPoint, 0) }
+                runner.logger.info("unmounted", metadata: ["mountPoint": "\(mountPoint)"])
+                return
+            } catch where error == .resourceBusy {
+                attempt += 1
+                if attempt >= attempts { throw .unmountBusy(mountPoint: mountPoint, detail: error.description) }
+            } catch {
+                throw .systemCall("umount", path: mountPoint, errno: error)
+            }
             runner.logger.warning("mount point busy, retrying unmount", metadata: [
                 "mountPoint": "\(mountPoint)", "attempt": "\(attempt)",
             ])
@@ -48,8 +51,10 @@ struct Mounter: Sendable {
     /// `umount -l`: the mount leaves the tree now, the filesystem is finished off once its
     /// last user lets go.
     func detachLazily(_ mountPoint: String) throws(DeviceError) {
-        while umount2(mountPoint, Int32(MNT_DETACH)) != 0 {
-            if errno != EINTR { throw .systemCall("umount -l", path: mountPoint, errno: errno) }
+        do {
+            _ = try retryingInterrupts { umount2(mountPoint, Int32(MNT_DETACH)) }
+        } catch {
+            throw .systemCall("umount -l", path: mountPoint, errno: error)
         }
         runner.logger.info("lazily unmounted", metadata: ["mountPoint": "\(mountPoint)"])
     }

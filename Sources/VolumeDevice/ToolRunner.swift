@@ -1,3 +1,4 @@
+import ChildProcesses
 import Dispatch
 import FoundationEssentials
 import Glibc
@@ -25,11 +26,9 @@ struct ToolResult: Sendable {
 struct ToolRunner: Sendable {
     let logger: Logger
 
-    /// The sbin folders come last and always: a container's PATH often lacks them.
+    /// PATH, then the sbin folders, which `toolMissing` names.
     static func resolve(_ tool: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let folders = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"]
-        return folders.map { $0 + "/" + tool }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        Executables.search(tool, fallbacks: ["/usr/sbin", "/sbin"])
     }
 
     /// Runs `tool` to completion whatever its exit status.
@@ -40,9 +39,10 @@ struct ToolRunner: Sendable {
         environment["LC_ALL"] = "C"
         let result: ToolResult
         do {
-            result = try CapturedRun.run(executable: executable, arguments: arguments, environment: environment)
+            let output = try CapturedRun.run(executable: executable, arguments: arguments, environment: environment)
+            result = ToolResult(status: output.status.shellStatus, stdout: output.stdout, stderr: output.stderr)
         } catch {
-            throw .toolFailed(command: tool, status: -1, detail: error.description)
+            throw .toolNotStarted(command: tool, error)
         }
         logger.debug("ran tool", metadata: [
             "command": "\(([tool] + arguments).joined(separator: " "))", "status": "\(result.status)",
@@ -64,6 +64,7 @@ struct ToolRunner: Sendable {
         }
         let firstResult = Result { () throws(DeviceError) in try run(first.tool, first.arguments) }
         done.wait()
+        // The thread always reports before it signals; nil cannot happen.
         let other = secondResult.withLock { $0 } ?? .failure(.toolFailed(command: second.tool, status: -1, detail: "did not run"))
         return (try firstResult.get(), try other.get())
     }

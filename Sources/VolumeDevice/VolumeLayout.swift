@@ -1,5 +1,7 @@
 import FoundationEssentials
 import Glibc
+import LinuxSupport
+import SystemPackage
 
 /// The folders of a share-manager filesystem (DESIGN §3): the marker folder with the
 /// recovery store, and the export root. `lost+found` is left to mkfs.
@@ -29,7 +31,7 @@ enum VolumeLayout {
             // records and write probes to a folder of the host.
             var info = stat()
             guard lstat(folder, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
-                throw .systemCall("mkdir", path: folder, errno: ENOTDIR)
+                throw .systemCall("mkdir", path: folder, errno: .notDirectory)
             }
         }
         try SystemCall.fsyncFolder(marker)
@@ -39,9 +41,9 @@ enum VolumeLayout {
     static func makeFolder(_ path: String, mode: mode_t) throws(DeviceError) {
         if mkdir(path, mode) != 0 {
             if errno == EEXIST { return }
-            throw .systemCall("mkdir", path: path, errno: errno)
+            throw .systemCall("mkdir", path: path, errno: .last)
         }
         // mkdir's mode is filtered through the umask; the layout must not depend on it.
-        guard chmod(path, mode) == 0 else { throw .systemCall("chmod", path: path, errno: errno) }
+        guard chmod(path, mode) == 0 else { throw .systemCall("chmod", path: path, errno: .last) }
     }
 }

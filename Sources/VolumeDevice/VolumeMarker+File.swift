@@ -1,5 +1,7 @@
 import FoundationEssentials
 import Glibc
+import LinuxSupport
+import SystemPackage
 
 extension VolumeMarker {
     /// Where the marker lives below a filesystem root.
@@ -18,7 +20,7 @@ extension VolumeMarker {
         var info = stat()
         guard lstat(path, &info) == 0 else {
             if errno == ENOENT || errno == ENOTDIR { return nil }
-            throw .markerUnreadable(device: root, reason: "lstat failed: \(String(cString: strerror(errno)))")
+            throw .markerUnreadable(device: root, reason: "lstat failed: \(Errno.last)")
         }
         guard info.st_mode & S_IFMT == S_IFREG else { throw .markerUnreadable(device: root, reason: "it is not a regular file") }
         guard info.st_size <= maximumBytes else {
@@ -59,7 +61,7 @@ extension VolumeMarker {
             throw error
         }
         close(fd)
-        guard rename(temporary, final) == 0 else { throw .systemCall("rename", path: final, errno: errno) }
+        guard rename(temporary, final) == 0 else { throw .systemCall("rename", path: final, errno: .last) }
         try SystemCall.fsyncFolder(folder)
     }
 }

@@ -9,7 +9,7 @@ public struct AbandonedRelease: Sendable, Equatable {
     /// unmounted filesystem lets go of it (the kernel's autoclear).
     public var loopDetached = false
     /// What failed, each on its own, for the log.
-    public var problems: [String] = []
+    public var problems: [DeviceError] = []
 
     public init() {}
 }
@@ -32,14 +32,14 @@ extension VolumePreparer {
                 result.lazilyUnmounted = true
             }
         } catch {
-            result.problems.append("\(error)")
+            result.problems.append(error)
         }
         if let loop = prepared.loop {
             do throws(DeviceError) {
                 try loop.detach(logger: logger)
                 result.loopDetached = true
             } catch {
-                result.problems.append("\(error)")
+                result.problems.append(error)
             }
         }
         return result

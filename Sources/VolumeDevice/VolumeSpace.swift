@@ -1,4 +1,6 @@
+import ChildProcesses
 import Glibc
+import SystemPackage
 
 /// Room left for clients on the exported tree, from statvfs of the export path (which
 /// reports a project quota's limits when the folder has one, on ext4 and xfs alike).
@@ -7,6 +9,8 @@ public struct VolumeSpace: Sendable, Equatable {
     public var availableBytes: UInt64
     public var files: UInt64
     public var filesAvailable: UInt64
+    /// Free inodes including those kept for root (`filesAvailable` counts a client's).
+    public var filesFree: UInt64
 
     public enum Resource: String, Sendable, CaseIterable {
         case blocks, inodes
@@ -19,7 +23,7 @@ public struct VolumeSpace: Sendable, Equatable {
 
         public var description: String {
             let what = resources.map { $0 == .blocks ? "no free blocks" : "no free inodes" }.joined(separator: " and ")
-            return "volume full (\(what)): new writes fail with '\(String(cString: strerror(error)))' "
+            return "volume full (\(what)): new writes fail with '\(Errno(rawValue: error))' "
                 + "until files are deleted or the volume is grown; reads and deletes work"
         }
     }
@@ -31,8 +35,15 @@ public struct VolumeSpace: Sendable, Equatable {
         let unit = UInt64(stats.f_frsize)
         return VolumeSpace(
             sizeBytes: UInt64(stats.f_blocks) * unit, availableBytes: UInt64(stats.f_bavail) * unit,
-            files: UInt64(stats.f_files), filesAvailable: UInt64(stats.f_favail)
+            files: UInt64(stats.f_files), filesAvailable: UInt64(stats.f_favail), filesFree: UInt64(stats.f_ffree)
         )
+    }
+
+    /// `measure` on NIO's thread pool: statvfs of a served mount blocks while its device or
+    /// server does not answer, and async callers (probes, metrics, status) must not hold a
+    /// cooperative thread for it.
+    public static func measured(_ path: String) async -> VolumeSpace? {
+        await offCooperativePool { measure(path) }
     }
 
     /// Full when statvfs says no block or no inode is left for an unprivileged writer, or when

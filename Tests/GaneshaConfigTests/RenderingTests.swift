@@ -101,4 +101,22 @@ struct RenderingTests {
         }
         #expect(throws: TemplateError.self) { try TemplateSet(directory: dir) }
     }
+
+    @Test("a missing or non-UTF-8 template says which, with the errno of a failed read")
+    func unreadableTemplates() throws {
+        let missing = #expect(throws: TemplateError.self) { try TemplateSet(directory: "/nonexistent/sm-templates") }
+        guard case .unreadable(let path, let errno)? = missing else { Issue.record("got \(String(describing: missing))"); return }
+        #expect(path.hasPrefix("/nonexistent/sm-templates/"))
+        #expect(errno == .noSuchFileOrDirectory)
+        #expect(missing?.description.contains("(No such file or directory)") == true)
+
+        let dir = NSTemporaryDirectory() + "sm-templates-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for name in TemplateSet.Name.allCases {
+            try Data([0x7B, 0xFF, 0xFE]).write(to: URL(fileURLWithPath: dir + "/" + name.rawValue))
+        }
+        let garbled = #expect(throws: TemplateError.self) { try TemplateSet(directory: dir) }
+        guard case .notUTF8? = garbled else { Issue.record("got \(String(describing: garbled))"); return }
+    }
 }

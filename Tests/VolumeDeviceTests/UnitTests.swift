@@ -85,7 +85,7 @@ import TestSupport
         let errors: [DeviceError] = [
             .deviceMissing("/dev/x"), .imageAlreadyAttached(image: "/i", loopDevices: ["/dev/loop1"]),
             .notBlank(device: "/dev/loop3", found: "a crypto_LUKS signature"),
-            .markerMissing(device: "/dev/x", filesystem: .ext4), .systemCall("open", path: "/dev/x", errno: EBUSY),
+            .markerMissing(device: "/dev/x", filesystem: .ext4), .systemCall("open", path: "/dev/x", errno: .resourceBusy),
             .toolFailed(command: "mount", status: 32, detail: ToolResult(status: 32, stdout: "", stderr: "a\nb\n").summary),
             .deviceShrank(device: "/dev/x", deviceBytes: 1, filesystemBytes: 2),
             .readOnlyNeedsFormat(device: "/dev/x", found: "blank"),
