@@ -8,12 +8,8 @@ import TestSupport
 /// with no config error.
 @Suite("Ganesha reads the rendered access rules", .timeLimit(.minutes(1)))
 struct GaneshaAcceptsAccessTests {
-    @Test("each kind of entry becomes the network Ganesha was meant to see; squash and ids apply")
+    @Test("each kind of entry becomes the network Ganesha was meant to see; squash and ids apply", .needs(.root, .tools(["ganesha.nfsd", "dbus-daemon"])))
     func everyFormParses() async throws {
-        guard TestEnvironment.canRun("everyFormParses", tools: ["ganesha.nfsd", "dbus-daemon"]) else {
-            if TestEnvironment.integrationRequired { Issue.record("everyFormParses cannot run: see the SKIP line above") }
-            return
-        }
         let dir = try TemporaryDirectory(prefix: "sm-access-parse")
         defer { dir.remove() }
         let port = try freeTCPPort()

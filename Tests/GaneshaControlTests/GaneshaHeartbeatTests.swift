@@ -7,8 +7,7 @@ import TestSupport
 /// Heartbeats, and what a stopped Ganesha or a dead bus does to calls and beats.
 @Suite("Ganesha heartbeats and failures", .serialized, .timeLimit(.minutes(2)))
 struct GaneshaHeartbeatTests {
-    @Test func beatsArriveAboutOnceASecondAndTheMonitorRecordsThem() async throws {
-        guard ganeshaTestCanRun("heartbeats") else { return }
+    @Test(.ganeshaParts) func beatsArriveAboutOnceASecondAndTheMonitorRecordsThem() async throws {
         try await withGanesha { _, client in
             let monitor = HeartbeatMonitor(client: client)
             #expect(monitor.lastBeat == nil)
@@ -50,8 +49,7 @@ struct GaneshaHeartbeatTests {
         }
     }
 
-    @Test func stoppedGaneshaTimesOutCallsAndStopsBeatingUntilContinued() async throws {
-        guard ganeshaTestCanRun("SIGSTOP") else { return }
+    @Test(.ganeshaParts) func stoppedGaneshaTimesOutCallsAndStopsBeatingUntilContinued() async throws {
         try await withGanesha(callTimeout: .seconds(1)) { ganesha, client in
             let beats = try await client.heartbeats()
             // Long enough for the worst case of the steps below (2.5 s, up to 2 s settling, a call
@@ -108,8 +106,7 @@ struct GaneshaHeartbeatTests {
         ).serial
     }
 
-    @Test func killedBusEndsBeatsAndFailsCallsWithDisconnected() async throws {
-        guard ganeshaTestCanRun("bus killed") else { return }
+    @Test(.ganeshaParts) func killedBusEndsBeatsAndFailsCallsWithDisconnected() async throws {
         try await withGanesha(callTimeout: .seconds(2)) { ganesha, client in
             let monitor = HeartbeatMonitor(client: client)
             async let monitorEnded: GaneshaError? = {

@@ -6,9 +6,8 @@ import TestSupport
 /// process), and share-manager brings back the bus, then Ganesha, then the export.
 @Suite("losing the D-Bus daemon", .serialized, .timeLimit(.minutes(5)))
 struct BusLossTests {
-    @Test("private bus SIGKILLed: a new bus and Ganesha come up, probes recover, the client reclaims", arguments: [false, true])
+    @Test("private bus SIGKILLed: a new bus and Ganesha come up, probes recover, the client reclaims", .realParts(), arguments: [false, true])
     func privateBusKilled(ganeshaHangs: Bool) async throws {
-        guard realPartsAvailable("privateBusKilled") else { return }
         try await withImage(prefix: "sm-bus1") { dir, image in
             var sm = try ShareManagerUnderTest(volume: "vol-bus1", dir: dir, image: image)
             sm.gracePeriod = 60
@@ -63,9 +62,8 @@ struct BusLossTests {
         #expect(await sm.waitFor("/healthz", status: 200, timeout: .seconds(15)))
     }
 
-    @Test("a bus share-manager did not start (DBUS_SYSTEM_BUS_ADDRESS) goes away: it says it cannot restart it and exits 1")
+    @Test("a bus share-manager did not start (DBUS_SYSTEM_BUS_ADDRESS) goes away: it says it cannot restart it and exits 1", .realParts())
     func givenBusLost() async throws {
-        guard realPartsAvailable("givenBusLost") else { return }
         try await withImage(prefix: "sm-bus2") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-bus2", dir: dir, image: image)
             let bus = try await PrivateBus.start()

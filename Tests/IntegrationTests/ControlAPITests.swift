@@ -6,9 +6,8 @@ import TestSupport
 /// published endpoint, and taking the export offline and back.
 @Suite("control API and endpoint publishing", .serialized, .timeLimit(.minutes(5)))
 struct ControlAPITests {
-    @Test("--nfs-port 0: Ganesha's port is read back, published in endpoint.json, status and metrics, and kept across a Ganesha restart")
+    @Test("--nfs-port 0: Ganesha's port is read back, published in endpoint.json, status and metrics, and kept across a Ganesha restart", .realParts(python: true, extraTools: ["curl"]))
     func publishedEndpoint() async throws {
-        guard realPartsAvailable("publishedEndpoint", python: true, extraTools: ["curl"]) else { return }
         try await withImage(prefix: "sm-ctl-ep") { dir, image in
             var sm = try ShareManagerUnderTest(volume: "vol-ep", dir: dir, image: image)
             sm.extra = ["--nfs-port", "0"]
@@ -47,9 +46,8 @@ struct ControlAPITests {
         }
     }
 
-    @Test("status, clients, trim and resize through the CLI on the 0600 unix socket")
+    @Test("status, clients, trim and resize through the CLI on the 0600 unix socket", .realParts(python: true, extraTools: ["curl", "fstrim"]))
     func cliFrontEnd() async throws {
-        guard realPartsAvailable("cliFrontEnd", python: true, extraTools: ["curl", "fstrim"]) else { return }
         try await withImage(prefix: "sm-ctl-cli") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-cli", dir: dir, image: image)
             let process = try sm.start(name: "run")
@@ -86,9 +84,8 @@ struct ControlAPITests {
         }
     }
 
-    @Test("unexport takes the share offline (readiness says so, a restart keeps it offline); export brings the same files back")
+    @Test("unexport takes the share offline (readiness says so, a restart keeps it offline); export brings the same files back", .realParts(python: true, extraTools: ["curl"]))
     func unexportAndExport() async throws {
-        guard realPartsAvailable("unexportAndExport", python: true, extraTools: ["curl"]) else { return }
         try await withImage(prefix: "sm-ctl-unexp") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-unexp", dir: dir, image: image)
             let process = try sm.start(name: "run")
@@ -118,9 +115,8 @@ struct ControlAPITests {
         }
     }
 
-    @Test("log-level changes Ganesha's component over D-Bus and share-manager's own")
+    @Test("log-level changes Ganesha's component over D-Bus and share-manager's own", .realParts(extraTools: ["curl", "dbus-send"]))
     func logLevel() async throws {
-        guard realPartsAvailable("logLevel", extraTools: ["curl", "dbus-send"]) else { return }
         try await withImage(prefix: "sm-ctl-log") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-log", dir: dir, image: image)
             let process = try sm.start(name: "run")
@@ -142,9 +138,8 @@ struct ControlAPITests {
         }
     }
 
-    @Test("the TCP control port answers only with the bearer token")
+    @Test("the TCP control port answers only with the bearer token", .realParts(extraTools: ["curl"]))
     func bearerToken() async throws {
-        guard realPartsAvailable("bearerToken", extraTools: ["curl"]) else { return }
         try await withImage(prefix: "sm-ctl-tok") { dir, image in
             let token = "s3cret-token-0123456789abcdef"
             let tokenFile = dir.file("token")

@@ -7,9 +7,8 @@ import TestSupport
 /// after a crash presents an old session id that the new instance has given to someone else.
 @Suite("Ganesha's epoch across restarts and failovers", .serialized, .timeLimit(.minutes(3)))
 struct GaneshaEpochTests {
-    @Test("a Ganesha restarted in place within the second it started gets a later epoch")
+    @Test("a Ganesha restarted in place within the second it started gets a later epoch", .realParts())
     func restartWithinOneSecond() async throws {
-        guard realPartsAvailable("restartWithinOneSecond") else { return }
         try await withImage(prefix: "sm-epoch") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-epoch", dir: dir, image: image)
             try await Self.formatOnce(sm)
@@ -28,9 +27,8 @@ struct GaneshaEpochTests {
         }
     }
 
-    @Test("a fresh instance started within the second the last Ganesha started gets a later epoch")
+    @Test("a fresh instance started within the second the last Ganesha started gets a later epoch", .realParts())
     func failoverWithinOneSecond() async throws {
-        guard realPartsAvailable("failoverWithinOneSecond") else { return }
         try await withImage(prefix: "sm-epoch2") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-epoch2", dir: dir, image: image)
             let nodeB = try sm.onAnotherNode("node-b")

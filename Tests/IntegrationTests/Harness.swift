@@ -113,18 +113,12 @@ enum Binaries {
     }
 }
 
-/// Gate for tests that need the real parts: prints why it skips; under CI it fails instead.
-func realPartsAvailable(_ test: String, python: Bool = false, extraTools: [String] = []) -> Bool {
-    let tools = ["ganesha.nfsd", "dbus-daemon", "losetup", "mkfs.ext4", "blkid", "wipefs"] + extraTools
-    var ok = TestEnvironment.canRun(test, tools: tools)
-    if ok && python && Binaries.python == nil {
-        FileHandle.standardError.write(Data("SKIP \(test): needs the nfs-rs venv (.venv, made by scripts/test.sh)\n".utf8))
-        ok = false
+extension Trait where Self == ConditionTrait {
+    /// What a share-manager under test needs: root, Ganesha, a bus daemon and the volume
+    /// tools (and the NFS client with `python`); see ``RealParts``.
+    static func realParts(python: Bool = false, extraTools: [String] = []) -> Self {
+        .needs([.root, .tools(["ganesha.nfsd", "dbus-daemon", "losetup", "mkfs.ext4", "blkid", "wipefs"] + extraTools)] + (python ? [.nfsClient] : []))
     }
-    if !ok && TestEnvironment.integrationRequired {
-        Issue.record("\(test) cannot run here but SHARE_MANAGER_REQUIRE_INTEGRATION=1: see the SKIP line above")
-    }
-    return ok
 }
 
 /// The NFSv4.1 client: returns "sha256 size" or the client's one-line error.

@@ -11,9 +11,8 @@ struct HostileFlagsTests {
     /// ninety rows spawning at once on two cores would starve each other past any timeout.
     static let gate = Gate(limit: 6)
 
-    @Test("refused: exit 2, one line naming the flag, device and state untouched", arguments: HostileFlag.rows)
+    @Test("refused: exit 2, one line naming the flag, device and state untouched", .realParts(), arguments: HostileFlag.rows)
     func refused(_ row: HostileFlag) async throws {
-        guard realPartsAvailable("hostile flag") else { return }
         try await Self.gate.run { try await refusedRow(row) }
     }
 

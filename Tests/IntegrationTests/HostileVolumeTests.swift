@@ -5,14 +5,14 @@ import TestSupport
 /// A volume share-manager formatted, then changed behind its back: refused where it must not
 /// be served, quarantined where only recovery entries are bad; never a crash, never a write
 /// outside the volume.
-@Suite("Hostile volume contents", .preparedImage, .timeLimit(.minutes(6)))
+@Suite("Hostile volume contents", .realParts(), .preparedImage, .timeLimit(.minutes(6)))
 struct HostileVolumeTests {
     /// Few instances at once: each runs Ganesha and a bus, and the machine may have two cores.
     static let gate = Gate(limit: 4)
 
     @Test("tampered volume: refused or quarantined, host untouched", arguments: VolumeTampering.rows)
     func tampered(_ row: VolumeTampering) async throws {
-        guard let base = PreparedImage.forTest else { return }
+        let base = try PreparedImage.forTest()
         try await Self.gate.run {
             try await withImage(prefix: "sm-hostile-vol", size: "0") { dir, image in
                 let (outside, hash) = try await RawHTTP.offPoolThrowing {
@@ -67,9 +67,8 @@ struct HostileVolumeTests {
 
     /// The one hostile input here that an NFS client reaches: an adopted filesystem's root is
     /// the export, and the write probe lives there.
-    @Test("an NFS client's symlink where the write probe goes is never written through")
+    @Test("an NFS client's symlink where the write probe goes is never written through", .realParts(python: true))
     func clientProbeSymlink() async throws {
-        guard realPartsAvailable("client probe symlink", python: true) else { return }
         try await withImage(prefix: "sm-hostile-adopt") { dir, image in
             try await runCommand(["mkfs.ext4", "-q", "-F", image])
             let outside = try Outside(dir.file("outside"))
@@ -138,17 +137,14 @@ enum PreparedImage {
     static let volume = "vol-tamper"
     @TaskLocal static var current: String?
 
-    static var forTest: String? {
-        if current == nil && TestEnvironment.integrationRequired { Issue.record("no prepared image: the suite's scope did not run") }
-        return current
-    }
+    /// The suite's image. Its suite is gated by `.realParts()`, so a test without one is a failure.
+    static func forTest() throws -> String { try #require(current, "no prepared image: the suite's scope did not run") }
 }
 
 struct WithPreparedImage: SuiteTrait, TestScoping {
     func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        guard realPartsAvailable("hostile volume") else { return try await function() }
         try await withImage(prefix: "sm-hostile-base") { dir, image in
             let sm = try ShareManagerUnderTest(volume: PreparedImage.volume, dir: dir, image: image)
             let first = try sm.start(name: "prepare")

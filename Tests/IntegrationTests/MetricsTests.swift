@@ -5,9 +5,8 @@ import TestSupport
 /// Ganesha's statistics and the process metrics on /metrics, from a real share-manager.
 @Suite("/metrics carries Ganesha's statistics, monotonic and bounded in time", .serialized, .timeLimit(.minutes(5)))
 struct MetricsTests {
-    @Test("1 MiB written and read over NFSv4.1 shows in export bytes and operations; promtool finds nothing")
+    @Test("1 MiB written and read over NFSv4.1 shows in export bytes and operations; promtool finds nothing", .realParts(python: true, extraTools: ["promtool"]))
     func clientIO() async throws {
-        guard realPartsAvailable("metricsClientIO", python: true) else { return }
         try await serving("vol-mio") { sm, process, dir in
             let before = await sm.scrape()
             let written = try nfsClient(["write", sm.nfsURL, "m.bin", "1048576"])
@@ -27,18 +26,16 @@ struct MetricsTests {
                 let rss = "share_manager_process_resident_memory_bytes{volume=\"vol-mio\",process=\"\(process)\"}"
                 #expect((after.values[rss] ?? 0) > 1_000_000, "\(rss) = \(after.values[rss] ?? -1)")
             }
-            if let promtool = TestEnvironment.which("promtool") {
-                let file = dir.file("metrics.txt")
-                try after.body.write(toFile: file, atomically: true, encoding: .utf8)
-                let check = try await runCommand(["/bin/sh", "-c", "\(promtool) check metrics < \(file)"])
-                #expect(check.status == 0 && (check.stdout + check.stderr).isEmpty, "promtool: \(check.stdout)\(check.stderr)")
-            }
+            let promtool = try #require(TestEnvironment.which("promtool"))
+            let file = dir.file("metrics.txt")
+            try after.body.write(toFile: file, atomically: true, encoding: .utf8)
+            let check = try await runCommand(["/bin/sh", "-c", "\(promtool) check metrics < \(file)"])
+            #expect(check.status == 0 && (check.stdout + check.stderr).isEmpty, "promtool: \(check.stdout)\(check.stderr)")
         }
     }
 
-    @Test("Ganesha killed between two scrapes: share-manager restarts it and no counter goes down")
+    @Test("Ganesha killed between two scrapes: share-manager restarts it and no counter goes down", .realParts(python: true))
     func restartKeepsCountersMonotonic() async throws {
-        guard realPartsAvailable("metricsRestart", python: true) else { return }
         try await serving("vol-mre") { sm, process, _ in
             #expect(try nfsClient(["write", sm.nfsURL, "r.bin", "65536"]).status == 0)
             let before = await sm.scrape()
@@ -60,9 +57,8 @@ struct MetricsTests {
         }
     }
 
-    @Test("Ganesha stopped (SIGSTOP): /metrics still answers within 5 s and counts a scrape error")
+    @Test("Ganesha stopped (SIGSTOP): /metrics still answers within 5 s and counts a scrape error", .realParts())
     func hungGanesha() async throws {
-        guard realPartsAvailable("metricsHungGanesha") else { return }
         try await serving("vol-mhung") { sm, process, _ in
             let series = "share_manager_scrape_errors_total{volume=\"vol-mhung\"}"
             let before = try #require(await sm.scrape().values[series], "no \(series)")

@@ -6,9 +6,8 @@ import TestSupport
 /// values come back through its query API.
 @Suite("a real Prometheus scrapes share-manager", .serialized, .timeLimit(.minutes(3)))
 struct PrometheusScrapeTests {
-    @Test("Prometheus scrapes /metrics: target up, share_manager_up and share_manager_exports are 1")
+    @Test("Prometheus scrapes /metrics: target up, share_manager_up and share_manager_exports are 1", .realParts(extraTools: ["prometheus"]))
     func scrape() async throws {
-        guard realPartsAvailable("prometheusScrape", extraTools: ["prometheus"]) else { return }
         try await withImage(prefix: "sm-prom") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-prom", dir: dir, image: image)
             let shareManager = try sm.start(name: "share-manager")

@@ -8,9 +8,8 @@ import TestSupport
 /// restarted bus runs on share-manager's policy.
 @Suite("swapped files in the state dir", .serialized, .timeLimit(.minutes(4)))
 struct StateDirAttackTests {
-    @Test("export.conf, ganesha.conf and bus.conf swapped to export /etc; Ganesha, then the bus SIGKILLed: the volume is served, not /etc")
+    @Test("export.conf, ganesha.conf and bus.conf swapped to export /etc; Ganesha, then the bus SIGKILLed: the volume is served, not /etc", .realParts(python: true))
     func swappedConfigs() async throws {
-        guard realPartsAvailable("swappedConfigs", python: true) else { return }
         try await withImage(prefix: "sm-swap") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-swap", dir: dir, image: image)
             let server = try sm.start(name: "server")

@@ -15,9 +15,8 @@ struct VolumeStateTests {
         }
     }
 
-    @Test("an adopted ext4 is refused without --recovery-dir and served at its root with it")
+    @Test("an adopted ext4 is refused without --recovery-dir and served at its root with it", .realParts(python: true))
     func adopted() async throws {
-        guard realPartsAvailable("adopted", python: true) else { return }
         try await withImage(prefix: "sm-adopt") { dir, image in
             try await makeForeignExt4(image, dir: dir)
             let before = try await sha256(ofFile: image)
@@ -42,9 +41,8 @@ struct VolumeStateTests {
         }
     }
 
-    @Test("xfs grows online from 320 to 640 MiB while a client is connected, and the client sees it")
+    @Test("xfs grows online from 320 to 640 MiB while a client is connected, and the client sees it", .realParts(python: true, extraTools: ["mkfs.xfs", "xfs_growfs"]))
     func xfsOnlineGrow() async throws {
-        guard realPartsAvailable("xfsOnlineGrow", python: true, extraTools: ["mkfs.xfs", "xfs_growfs"]) else { return }
         try await withImage(prefix: "sm-grow", size: "320M") { dir, image in
             var sm = try ShareManagerUnderTest(volume: "vol-grow", dir: dir, image: image)
             sm.extra = ["--fs-type", "xfs"]
@@ -71,9 +69,8 @@ struct VolumeStateTests {
         }
     }
 
-    @Test("ext4 is grown at the next start when the device grew while it was stopped")
+    @Test("ext4 is grown at the next start when the device grew while it was stopped", .realParts(extraTools: ["resize2fs"]))
     func ext4OfflineGrow() async throws {
-        guard realPartsAvailable("ext4OfflineGrow", extraTools: ["resize2fs"]) else { return }
         try await withImage(prefix: "sm-grow4") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-grow4", dir: dir, image: image)
             let first = try sm.start(name: "first")
@@ -94,9 +91,8 @@ struct VolumeStateTests {
         }
     }
 
-    @Test("an ext4 error turns /healthz 503 with the reason within 11 s")
+    @Test("an ext4 error turns /healthz 503 with the reason within 11 s", .realParts())
     func ext4Error() async throws {
-        guard realPartsAvailable("ext4Error") else { return }
         try await withImage(prefix: "sm-ro") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-ro", dir: dir, image: image)
             let process = try sm.start(name: "ro")
@@ -115,9 +111,8 @@ struct VolumeStateTests {
         }
     }
 
-    @Test("an xfs shutdown turns /healthz 503 within 11 s")
+    @Test("an xfs shutdown turns /healthz 503 within 11 s", .realParts(extraTools: ["mkfs.xfs", "xfs_io"]))
     func xfsShutdown() async throws {
-        guard realPartsAvailable("xfsShutdown", extraTools: ["mkfs.xfs", "xfs_io"]) else { return }
         try await withImage(prefix: "sm-xfsro", size: "320M") { dir, image in
             var sm = try ShareManagerUnderTest(volume: "vol-xfsro", dir: dir, image: image)
             sm.extra = ["--fs-type", "xfs"]
@@ -130,9 +125,8 @@ struct VolumeStateTests {
         }
     }
 
-    @Test("SIGTERM during a format lets mkfs finish, stops cleanly, and the next start finds a complete volume")
+    @Test("SIGTERM during a format lets mkfs finish, stops cleanly, and the next start finds a complete volume", .realParts())
     func sigtermDuringFormat() async throws {
-        guard realPartsAvailable("sigtermDuringFormat") else { return }
         try await withImage(prefix: "sm-fmt", size: "2G") { dir, image in
             var sm = try ShareManagerUnderTest(volume: "vol-fmt", dir: dir, image: image)
             // Writing every inode table up front makes the format long enough to interrupt.
@@ -157,9 +151,8 @@ struct VolumeStateTests {
         }
     }
 
-    @Test("a read-only share is served, refuses writes and stays healthy")
+    @Test("a read-only share is served, refuses writes and stays healthy", .realParts(python: true))
     func readOnlyShare() async throws {
-        guard realPartsAvailable("readOnlyShare", python: true) else { return }
         try await withImage(prefix: "sm-roshare") { dir, image in
             var sm = try ShareManagerUnderTest(volume: "vol-roshare", dir: dir, image: image)
             let first = try sm.start(name: "format")
