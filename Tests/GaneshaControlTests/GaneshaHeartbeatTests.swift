@@ -118,14 +118,15 @@ struct GaneshaHeartbeatTests {
                 }
             }()
             let beats = try await client.heartbeats()
-            async let collected = collect(beats, for: .seconds(10))
+            // A window well beyond the 8 s bound below, so that the bound is a check of its own.
+            async let collected = collect(beats, for: .seconds(30))
             try await Task.sleep(for: .milliseconds(1_500))
             let killedAt = ContinuousClock.now
             await ganesha.bus.kill()
 
             let result = await collected
             #expect(result.finished, "the heartbeat stream did not end with the bus")
-            // Inside the 10 s window, with room for the whole suite sharing two cores.
+            // With room for the whole suite sharing two cores.
             #expect(ContinuousClock.now - killedAt < .seconds(8))
             // Timed from the call, not the kill: the stream's end may be read late under load,
             // but a call on a dead connection must fail at once, well inside its 2 s timeout.

@@ -100,10 +100,18 @@ struct ControlAPITests {
                 #expect(try nfsClient(["read", sm.nfsURL, "u.bin"]).status != 0, "the volume is still reachable while unexported")
 
                 // Ganesha's config includes the export; a restart must not bring it back behind the operator's back.
-                kill(try sm.ganeshaPid(), SIGKILL)
-                try await Task.sleep(for: .seconds(2))
+                let killed = try sm.ganeshaPid()
+                kill(killed, SIGKILL)
+                // /healthz still answers 200 at once: wait for the restart itself, done when
+                // status names the new Ganesha and the phase is back to serving.
+                var status: [String: Any] = [:]
+                let restarted = await SocketProbe.waitUntil(timeout: .seconds(30)) {
+                    status = (try? ControlCall.json(sm, "GET", "/v1/status")) ?? [:]
+                    let pid = (status["ganesha"] as? [String: Any])?["pid"] as? Int
+                    return pid != nil && pid != Int(killed) && status["phase"] as? String == "serving"
+                }
+                try #require(restarted, "Ganesha was not restarted, or not serving again: \(status)\n\(process.output)")
                 #expect(await sm.waitFor("/healthz", status: 200, timeout: .seconds(30)))
-                let status = try ControlCall.json(sm, "GET", "/v1/status")
                 let export = status["export"] as? [String: Any]
                 #expect(export?["offline"] as? Bool == true)
                 #expect(export?["active"] as? Bool == false, "the restarted Ganesha serves the export again: \(status)")

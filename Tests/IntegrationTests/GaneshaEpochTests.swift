@@ -18,9 +18,9 @@ struct GaneshaEpochTests {
             try await stoppingAfterwards(process) {
                 let killed = try await Self.servedGanesha(sm, process)
                 #expect(kill(killed, SIGKILL) == 0)
-                try await Task.sleep(for: .milliseconds(300))
+                // /readyz may still answer 200 for the killed one: first see its successor.
+                let second = try #require(await sm.waitForNewGanesha(replacing: killed, timeout: .seconds(30)), "Ganesha was not restarted:\n\(process.output)")
                 try #require(await sm.waitUntilReady(process, timeout: .seconds(30)), "not ready after the restart:\n\(process.output)")
-                let second = try sm.ganeshaPid()
                 let epochs = Self.epochs(in: process.output)
                 try Self.expectLater(epochs[second], than: epochs[killed], process.output)
             }

@@ -79,6 +79,17 @@ struct ShareManagerUnderTest {
         return pid
     }
 
+    /// Waits (bounded) until share-manager has started a Ganesha other than `old`: its pid
+    /// file names another pid. Returns that pid, or nil.
+    func waitForNewGanesha(replacing old: pid_t, timeout: Duration = .seconds(20)) async -> pid_t? {
+        var new: pid_t?
+        _ = await SocketProbe.waitUntil(timeout: timeout) {
+            new = (try? ganeshaPid()).flatMap { $0 == old ? nil : $0 }
+            return new != nil
+        }
+        return new
+    }
+
     /// A gauge's value from /metrics, or nil.
     func metric(_ name: String) async -> Double? {
         let body = await get("/metrics").body

@@ -52,11 +52,9 @@ struct HealthTests {
                 let ganesha = try sm.ganeshaPid()
                 defer { kill(ganesha, SIGCONT) }
                 try await ProcessTable.stop(ganesha)
-                let stoppedAt = ContinuousClock.now
                 // The limit is 10 s after the last beat, which came up to 1 s before the stop;
-                // the rest is slack for a loaded CI machine.
+                // the rest is slack for a loaded CI machine. The wait's timeout is the bound.
                 #expect(await sm.waitFor("/healthz", status: 503, timeout: .seconds(13)))
-                #expect(ContinuousClock.now - stoppedAt < .seconds(13))
                 #expect(await sm.get("/healthz").body.contains("heartbeat"))
                 #expect(await sm.get("/readyz").status == 503)
                 #expect((await sm.metric("share_manager_heartbeat_age_seconds") ?? 0) > 9)

@@ -44,7 +44,10 @@ struct HostileVolumeTests {
                         }
                     case .served(let quarantined):
                         try #require(await sm.waitUntilReady(process), "not served:\n\(process.output)")
-                        if row.afterProbe { try await Task.sleep(for: .seconds(6)) }
+                        if row.afterProbe {
+                            let probes = try WriteProbeWatch(folder: sm.mountPoint + "/.share-manager")
+                            #expect(await probes.waitForProbes(), "no write probe ran:\n\(process.output)")
+                        }
                         let moved = (try? FileManager.default.contentsOfDirectory(atPath: sm.mountPoint + "/.share-manager/recovery-quarantine")) ?? []
                         #expect(moved.count == quarantined, "quarantine holds \(moved)")
                         if quarantined > 0 { try expectGoodRecordKept(sm.mountPoint) }
@@ -88,8 +91,9 @@ struct HostileVolumeTests {
                 let (url, victim) = (sm.nfsURL, outside.path + "/victim")
                 let planted = try await RawHTTP.offPoolThrowing { try runCommand([python, "-c", plant, url, victim]) }
                 try #require(planted.status == 0, "the client could not make the symlink: \(planted.stderr)")
-                // The probe runs every 5 s.
-                try await Task.sleep(for: .seconds(6))
+                // An adopted volume's probe runs at its root.
+                let probes = try WriteProbeWatch(folder: sm.mountPoint)
+                #expect(await probes.waitForProbes(), "no write probe ran:\n\(process.output)")
                 #expect(await sm.get("/healthz").status == 200, "a client's symlink made the volume unhealthy")
             }
             await outside.expectUnchanged("client symlink at the probe's name")

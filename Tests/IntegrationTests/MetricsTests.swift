@@ -42,10 +42,7 @@ struct MetricsTests {
             try #require(before.sum("share_manager_export_bytes_total", "write") >= 65536, "\(before.body)")
             let first = try sm.ganeshaPid()
             kill(first, SIGKILL)
-            let deadline = ContinuousClock.now + .seconds(20)
-            while ContinuousClock.now < deadline, (try? sm.ganeshaPid()) == first || (try? sm.ganeshaPid()) == nil {
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            #expect(await sm.waitForNewGanesha(replacing: first) != nil, "Ganesha was not restarted:\n\(process.output)")
             #expect(await sm.waitUntilReady(process, timeout: .seconds(20)), "not ready after the restart:\n\(process.output)")
             #expect(try nfsClient(["write", sm.nfsURL, "s.bin", "4096"]).status == 0)
             let after = await sm.scrape()
@@ -75,9 +72,14 @@ struct MetricsTests {
             }
             kill(pid, SIGCONT)
             continued = true
-            // Answers again: once the pending calls are through, scrapes count no more errors.
-            try await Task.sleep(for: .seconds(3))
-            let settled = await sm.scrape().values[series] ?? -1
+            // Answers again: once the pending calls are through, scrapes count no more errors
+            // (two scrapes in a row agree), and the next one agrees too.
+            var settled = -1.0
+            let calm = await SocketProbe.waitUntil(timeout: .seconds(15)) {
+                settled = await sm.scrape().values[series] ?? -1
+                return await sm.scrape().values[series] == settled
+            }
+            #expect(calm, "\(series) still rising: \(settled)")
             #expect(await sm.scrape().values[series] == settled)
             #expect(process.isRunning)
         }

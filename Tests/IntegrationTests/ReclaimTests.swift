@@ -143,8 +143,10 @@ struct ReclaimTests {
             try await stoppingAfterwards(server) {
                 let once = try await ReclaimClient.run("write-once", sm, name: "writer", ["--file", "w.bin", "--owner", "writer", "--bytes", "1024"])
                 #expect(once.contains { $0["event"] as? String == "written" }, "\(once)")
-                kill(try sm.ganeshaPid(), SIGKILL)
-                try await Task.sleep(for: .milliseconds(300))
+                let killed = try sm.ganeshaPid()
+                kill(killed, SIGKILL)
+                // /readyz may still answer 200 for the killed one: first see its successor.
+                #expect(await sm.waitForNewGanesha(replacing: killed) != nil, "Ganesha was not restarted:\n\(server.output)")
                 #expect(await sm.waitUntilReady(server, timeout: .seconds(20)))
                 let b = try await ReclaimClient.run("try-open", sm, name: "client-b", ["--file", "new.bin", "--owner", "client-b"])
                 #expect(b.first { $0["event"] as? String == "open" }?["status"] as? String == "NFS4_OK", "\(b)")
