@@ -22,7 +22,7 @@ export SHARE_MANAGER_TEST_PYTHON="$PWD/.venv/bin/python"
 swift build --build-tests
 swift test --skip-build --disable-xctest "$@"
 
-# The fuzz smoke: libFuzzer on DBusKit's reply decoder from fixed seeds, about 30 s with its
+# The fuzz smoke: libFuzzer on DBusKit's reply decoder from fixed seeds, under 30 s with its
 # build (fuzz/run.sh --smoke). A crash, leak or hang fails the run. Like the second pass, a
 # filtered run (someone's quick check) leaves it out.
 [ $# -ne 0 ] || fuzz/run.sh --smoke
