@@ -52,10 +52,13 @@ struct GaneshaHeartbeatTests {
     @Test(.ganeshaParts) func stoppedGaneshaTimesOutCallsAndStopsBeatingUntilContinued() async throws {
         try await withGanesha(callTimeout: .seconds(1)) { ganesha, client in
             let beats = try await client.heartbeats()
-            // Long enough for the worst case of the steps below (2.5 s, up to 2 s settling, a call
-            // bounded near 2.4 s, 4 s stopped) plus several beats after SIGCONT.
+            // Long enough for the worst case of the steps below (a first beat within 5 s, up to
+            // 2 s settling, a call bounded near 2.4 s, 4 s stopped) plus several beats after SIGCONT.
             async let collected = collect(beats, for: .seconds(18))
-            try await Task.sleep(for: .milliseconds(2_500))
+            // A beat before the stop, seen on a second subscription: the window's own stream,
+            // subscribed first, has it too.
+            let early = await firstElement(of: try await client.heartbeats(), within: .seconds(5))
+            try #require(early != nil, "no heartbeat within 5 s of the start")
 
             // Ganesha numbers its replies and signals from one counter, so this reply, received
             // before SIGSTOP was sent, marks what Ganesha sent before the stop.
@@ -120,7 +123,9 @@ struct GaneshaHeartbeatTests {
             let beats = try await client.heartbeats()
             // A window well beyond the 8 s bound below, so that the bound is a check of its own.
             async let collected = collect(beats, for: .seconds(30))
-            try await Task.sleep(for: .milliseconds(1_500))
+            // The bus dies under a subscription that beats: one beat seen first, on a second one.
+            let early = await firstElement(of: try await client.heartbeats(), within: .seconds(10))
+            try #require(early != nil, "no heartbeat within 10 s of the start")
             let killedAt = ContinuousClock.now
             await ganesha.bus.kill()
 

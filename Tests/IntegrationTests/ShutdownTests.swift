@@ -18,6 +18,7 @@ struct ShutdownTests {
             try await stoppingAfterwards(writer.process) {
                 try await stoppingAfterwards(first) {
                     try #require(await writer.wait(for: "writing", timeout: .seconds(30)) != nil, "\(writer.events)")
+                    // Half a second of writes in flight: the load the stop is tested under.
                     try await Task.sleep(for: .milliseconds(500))
                     let asked = ContinuousClock.now
                     first.signal(SIGTERM)
@@ -84,6 +85,7 @@ struct ShutdownTests {
                 try await ProcessTable.stop(ganesha)
                 let asked = ContinuousClock.now
                 server.signal(SIGTERM)
+                // What is tested is that nothing happens: still stopping half a second later.
                 try await Task.sleep(for: .milliseconds(500))
                 #expect(server.isRunning, "one SIGTERM must not escalate")
                 server.signal(SIGTERM)
