@@ -53,8 +53,8 @@ struct GaneshaHeartbeatTests {
         try await withGanesha(callTimeout: .seconds(1)) { ganesha, client in
             let beats = try await client.heartbeats()
             // Long enough for the worst case of the steps below (a first beat within 5 s, up to
-            // 2 s settling, a call bounded near 2.4 s, 4 s stopped) plus several beats after SIGCONT.
-            async let collected = collect(beats, for: .seconds(18))
+            // 5 s settling, a call bounded near 2.4 s, 4 s stopped) plus several beats after SIGCONT.
+            async let collected = collect(beats, for: .seconds(22))
             // A beat before the stop, seen on a second subscription: the window's own stream,
             // subscribed first, has it too.
             let early = await firstElement(of: try await client.heartbeats(), within: .seconds(5))
@@ -66,13 +66,10 @@ struct GaneshaHeartbeatTests {
             ganesha.process.signal(SIGSTOP)
             // Whatever happens below, never leave a stopped Ganesha for the fixture to stop.
             defer { ganesha.process.signal(SIGCONT) }
-            // SIGSTOP reaches every thread only eventually; wait until the kernel says stopped
-            // before timing the call.
-            let settle = ContinuousClock.now + .seconds(2)
-            while ContinuousClock.now < settle && !isStopped(ganesha.process.pid) {
-                try await Task.sleep(for: .milliseconds(10))
-            }
-            try await Task.sleep(for: .milliseconds(300))
+            // SIGSTOP reaches every thread only eventually; wait until the kernel says each one
+            // is stopped before timing the call.
+            let stopped = await SocketProbe.waitUntil(timeout: .seconds(5)) { isStopped(ganesha.process.pid) }
+            try #require(stopped, "Ganesha's threads not all stopped 5 s after SIGSTOP")
             let stoppedAt = ContinuousClock.now
             let error = await #expect(throws: GaneshaError.self) { try await client.showExports() }
             let waited = ContinuousClock.now - stoppedAt
@@ -151,7 +148,11 @@ struct GaneshaHeartbeatTests {
 }
 
 /// True when /proc says the process is stopped (state T).
+/// True when every thread of `pid` is stopped (state T in /proc/<pid>/task/*/status).
 private func isStopped(_ pid: Int32) -> Bool {
-    let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-    return status.split(separator: "\n").contains { $0.hasPrefix("State:") && $0.contains("T") }
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+    return !tasks.isEmpty && tasks.allSatisfy { task in
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8)) ?? ""
+        return status.split(separator: "\n").contains { $0.hasPrefix("State:") && $0.contains("T") }
+    }
 }
