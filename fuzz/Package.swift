@@ -5,16 +5,17 @@ import PackageDescription
 // `swift build --sanitize fuzzer`, never by the main package's CI build.
 //
 // The main package exports no library product (only the share-manager executable), and
-// SwiftPM reaches another package's targets only through products; so CDBus and DBusKit
-// are symlinks to ../Sources instead of a `path: ".."` dependency. Same files, same code,
+// SwiftPM reaches another package's targets only through products; so CDBus, LinuxSupport and
+// DBusKit are symlinks to ../Sources instead of a `path: ".."` dependency. Same files, same code,
 // and the fuzz build does not resolve swift-nio and the rest.
 let package = Package(
     name: "share-manager-fuzz",
     targets: [
         .systemLibrary(name: "CDBus", pkgConfig: "dbus-1", providers: [.apt(["libdbus-1-dev"])]),
+        .target(name: "LinuxSupport", swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]),
         .target(
             name: "DBusKit",
-            dependencies: ["CDBus"],
+            dependencies: ["CDBus", "LinuxSupport"],
             swiftSettings: [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny")]
         ),
         .executableTarget(

@@ -4,7 +4,7 @@
 #
 # Two passes: the whole suite against the host's Ganesha (Debian 12's 4.3), then the tests
 # that exercise Ganesha itself against Debian 13's 6.5, run from the trixie root through
-# scripts/ganesha-in-root.sh. Arguments are passed to the first pass; the second runs only
+# scripts/ganesha-in-root.sh; between them, a short fuzz of the D-Bus reply decoder. Arguments are passed to the first pass; the second runs only
 # without arguments (a filtered run is someone's quick check), or always with
 # SHARE_MANAGER_SECOND_PASS=1, never with SHARE_MANAGER_SECOND_PASS=0.
 set -euo pipefail
@@ -21,6 +21,11 @@ export SHARE_MANAGER_REQUIRE_INTEGRATION=1
 export SHARE_MANAGER_TEST_PYTHON="$PWD/.venv/bin/python"
 swift build --build-tests
 swift test --skip-build --disable-xctest "$@"
+
+# The fuzz smoke: libFuzzer on DBusKit's reply decoder from fixed seeds, under 30 s with its
+# build (fuzz/run.sh --smoke). A crash, leak or hang fails the run. Like the second pass, a
+# filtered run (someone's quick check) leaves it out.
+[ $# -ne 0 ] || fuzz/run.sh --smoke
 
 second_pass=${SHARE_MANAGER_SECOND_PASS:-$([ $# -eq 0 ] && echo 1 || echo 0)}
 [ "$second_pass" = 1 ] || exit 0

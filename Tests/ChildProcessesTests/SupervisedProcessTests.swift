@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import Logging
 import LinuxSupport
-import ChildProcesses
+@testable import ChildProcesses
 import Testing
 
 @Suite("Supervised children", .timeLimit(.minutes(1)))
@@ -26,13 +26,37 @@ struct SupervisedProcessTests {
         #expect(!killed.isRunning)
     }
 
-    @Test("SIGTERM reaches the child even when the parent blocks it (the mask is reset)")
+    @Test("SIGTERM reaches the child even when the forking thread blocks it (the mask is reset)")
     func signalMaskReset() async throws {
-        // The test runner blocks SIGTERM in its threads; a child that inherited that mask
-        // would ignore it and only die of the SIGKILL after the grace period.
-        let child = try await start("/bin/sleep", ["60"])
+        // A child inherits the mask of the thread that forks it, the spawner's: block SIGTERM
+        // there first (and check that it took), so that a child keeping that mask would
+        // ignore SIGTERM and die only of the SIGKILL after the grace period.
+        let blocked = await Spawner.shared.onSpawnerThread { Self.blockSIGTERM(true) }
+        #expect(blocked, "SIGTERM is not blocked on the spawner thread: the test proves nothing")
+        let child: SupervisedProcess
+        do {
+            child = try await start("/bin/sleep", ["60"])
+        } catch {
+            _ = await Spawner.shared.onSpawnerThread { Self.blockSIGTERM(false) }
+            throw error
+        }
+        _ = await Spawner.shared.onSpawnerThread { Self.blockSIGTERM(false) }
+        let mask = try String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8)
+            .split(separator: "\n").first { $0.hasPrefix("SigBlk:") }
+        #expect(mask.map { UInt64($0.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16) } == 0, "the child's \(mask ?? "mask")")
         let status = await child.terminate(grace: .seconds(10))
         #expect(status == .signalled(SIGTERM))
+    }
+
+    /// Blocks or unblocks SIGTERM in the calling thread; returns whether it is blocked now.
+    private static func blockSIGTERM(_ block: Bool) -> Bool {
+        var term = sigset_t()
+        sigemptyset(&term)
+        sigaddset(&term, SIGTERM)
+        pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &term, nil)
+        var now = sigset_t()
+        pthread_sigmask(SIG_SETMASK, nil, &now)
+        return sigismember(&now, SIGTERM) == 1
     }
 
     @Test("a child inherits no file descriptor but 0, 1 and 2")

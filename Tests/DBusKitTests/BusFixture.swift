@@ -2,12 +2,9 @@ import DBusKit
 import Testing
 import TestSupport
 
-/// True when this machine can run a test that needs a private bus; under CI's
-/// `SHARE_MANAGER_REQUIRE_INTEGRATION=1` a missing `dbus-daemon` is a failure, not a skip.
-func busTestCanRun(_ name: String) -> Bool {
-    if TestEnvironment.canRun(name, tools: ["dbus-daemon"], root: false) { return true }
-    if TestEnvironment.integrationRequired { Issue.record("\(name) cannot run: dbus-daemon is missing") }
-    return false
+extension Trait where Self == ConditionTrait {
+    /// A bus daemon to start (no root needed); see ``RealParts``.
+    static var busParts: Self { .needs(.tools(["dbus-daemon"])) }
 }
 
 /// Runs `body` with a fresh private bus and a connection to it; stops the bus by PID

@@ -5,8 +5,7 @@ import TestSupport
 
 @Suite("DBusConnection against a real dbus-daemon", .timeLimit(.minutes(1)))
 struct DBusConnectionTests {
-    @Test func nameHasOwnerSeesTheBusAndNotAnUnknownName() async throws {
-        guard busTestCanRun("nameHasOwner") else { return }
+    @Test(.busParts) func nameHasOwnerSeesTheBusAndNotAnUnknownName() async throws {
         try await withBus { _, connection in
             let busOwned = try await connection.nameHasOwner("org.freedesktop.DBus", timeout: .seconds(5))
             let unknownOwned = try await connection.nameHasOwner("share_manager.test.Nobody", timeout: .seconds(5))
@@ -16,8 +15,7 @@ struct DBusConnectionTests {
         }
     }
 
-    @Test func listNamesDecodesToStringsIncludingOurUniqueName() async throws {
-        guard busTestCanRun("ListNames") else { return }
+    @Test(.busParts) func listNamesDecodesToStringsIncludingOurUniqueName() async throws {
         try await withBus { _, connection in
             let reply = try await connection.callBus("ListNames")
             #expect(reply.signature == "as")
@@ -28,8 +26,7 @@ struct DBusConnectionTests {
         }
     }
 
-    @Test func getIdIsThirtyTwoHexDigits() async throws {
-        guard busTestCanRun("GetId") else { return }
+    @Test(.busParts) func getIdIsThirtyTwoHexDigits() async throws {
         try await withBus { _, connection in
             let id = try #require(try await connection.callBus("GetId").values.first?.string)
             #expect(id.count == 32)
@@ -37,8 +34,7 @@ struct DBusConnectionTests {
         }
     }
 
-    @Test func dictionaryOfVariantsDecodes() async throws {
-        guard busTestCanRun("GetConnectionCredentials") else { return }
+    @Test(.busParts) func dictionaryOfVariantsDecodes() async throws {
         try await withBus { _, connection in
             let reply = try await connection.callBus("GetConnectionCredentials", [.string(connection.uniqueName)])
             #expect(reply.signature == "a{sv}")
@@ -48,8 +44,7 @@ struct DBusConnectionTests {
         }
     }
 
-    @Test func unknownMethodCarriesTheServersErrorName() async throws {
-        guard busTestCanRun("unknown method") else { return }
+    @Test(.busParts) func unknownMethodCarriesTheServersErrorName() async throws {
         try await withBus { _, connection in
             let error = await #expect(throws: DBusError.self) { try await connection.callBus("NoSuchMethod") }
             #expect(error?.name == DBusError.Name.unknownMethod)
@@ -57,8 +52,7 @@ struct DBusConnectionTests {
         }
     }
 
-    @Test func invalidRequestIsAnErrorNotAnAbort() async throws {
-        guard busTestCanRun("invalid request") else { return }
+    @Test(.busParts) func invalidRequestIsAnErrorNotAnAbort() async throws {
         try await withBus { _, connection in
             // libdbus aborts the process on these unless they are caught first.
             let badPath = await #expect(throws: DBusError.self) {

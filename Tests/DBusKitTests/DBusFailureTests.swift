@@ -24,8 +24,28 @@ struct DBusFailureTests {
         return peer
     }
 
-    @Test func callToANameThatNeverAnswersTimesOut() async throws {
-        guard busTestCanRun("timeout") else { return }
+    /// Lets `monitor(_:member:)` become a monitor, which the production policy refuses.
+    static let monitorPolicy = """
+        <policy context="default">
+          <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
+        </policy>
+        """
+
+    /// `dbus-monitor` on `bus`, for method calls named `member`, once it monitors (it prints
+    /// NameLost when it gives up its name to become a monitor).
+    static func monitor(_ bus: PrivateBus, member: String) async throws -> ChildProcess {
+        let executable = try #require(TestEnvironment.which("dbus-monitor"))
+        let monitor = try ChildProcess(
+            [executable, "--address", bus.address, "type='method_call',member='\(member)'"],
+            logDirectory: bus.directory.path, name: "monitor-\(member)")
+        guard await SocketProbe.waitUntil(timeout: .seconds(10), { monitor.printed("member=NameLost") }) else {
+            await monitor.stop(grace: .zero)
+            throw FixtureError("dbus-monitor did not start monitoring:\n\(monitor.output)")
+        }
+        return monitor
+    }
+
+    @Test(.busParts) func callToANameThatNeverAnswersTimesOut() async throws {
         try await withBus(extraPolicy: Self.silentPolicy) { bus, connection in
             let peer = try await Self.silentPeer(on: bus)
             defer { peer.close() }
@@ -44,18 +64,22 @@ struct DBusFailureTests {
         }
     }
 
-    @Test func killedBusGivesAnErrorAndTheProcessLives() async throws {
-        guard busTestCanRun("bus killed") else { return }
-        try await withBus(extraPolicy: Self.silentPolicy) { bus, connection in
+    @Test(.needs(.tools(["dbus-daemon", "dbus-monitor"]))) func killedBusGivesAnErrorAndTheProcessLives() async throws {
+        try await withBus(extraPolicy: Self.silentPolicy + Self.monitorPolicy) { bus, connection in
             let peer = try await Self.silentPeer(on: bus)
             defer { peer.close() }
             // One call is in flight when the bus dies; it must end long before its timeout.
+            // In flight means routed by the bus, which a monitor on the bus sees.
+            let monitor = try await Self.monitor(bus, member: "Hang")
             let pending = Task {
                 try await connection.call(
                     destination: Self.silentName, path: "/", interface: "share_manager.Test", method: "Hang",
                     timeout: .seconds(30))
             }
-            try await Task.sleep(for: .milliseconds(300))
+            let routed = await SocketProbe.waitUntil(timeout: .seconds(10)) { monitor.printed("member=Hang") }
+            // It only watches: no need to wait for it to end by itself.
+            await monitor.stop(grace: .zero)
+            try #require(routed, "the bus never routed the call:\n\(monitor.output)")
             let started = ContinuousClock.now
             await bus.kill()
             let inFlight = await #expect(throws: DBusError.self) { try await pending.value }
@@ -72,8 +96,7 @@ struct DBusFailureTests {
         }
     }
 
-    @Test func closedConnectionRefusesCalls() async throws {
-        guard busTestCanRun("closed") else { return }
+    @Test(.busParts) func closedConnectionRefusesCalls() async throws {
         try await withBus { _, connection in
             connection.close()
             let error = await #expect(throws: DBusError.self) { try await connection.callBus("GetId") }

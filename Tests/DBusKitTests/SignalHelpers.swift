@@ -19,24 +19,6 @@ func emitSignal(
     guard result.status == 0 else { throw FixtureError("dbus-send failed: \(result.stderr)") }
 }
 
-/// The first element of `stream` within `timeout`, or nil when none came (or it finished).
-/// Ending the wait ends the stream too, as any cancelled consumer does.
-func firstElement<Element: Sendable>(of stream: AsyncStream<Element>, within timeout: Duration) async -> Element? {
-    await withTaskGroup(of: Element?.self) { group in
-        group.addTask {
-            for await element in stream { return element }
-            return nil
-        }
-        group.addTask {
-            try? await Task.sleep(for: timeout)
-            return nil
-        }
-        let first = await group.next() ?? nil
-        group.cancelAll()
-        return first
-    }
-}
-
 extension DBusConnection {
     /// How many connections the bus has now (unique names), ours included.
     func connectionCount() async throws -> Int {

@@ -6,8 +6,7 @@ import TestSupport
 /// Grace, cache purges and live log levels against a real Ganesha 4.3.
 @Suite("Ganesha admin", .serialized, .timeLimit(.minutes(2)))
 struct GaneshaAdminTests {
-    @Test func startingGraceIsVisibleInGetGrace() async throws {
-        guard ganeshaTestCanRun("startGrace") else { return }
+    @Test(.ganeshaParts) func startingGraceIsVisibleInGetGrace() async throws {
         try await withGanesha { _, client in
             let answer = try await client.startGrace()
             #expect(answer == "Started grace period")
@@ -17,8 +16,7 @@ struct GaneshaAdminTests {
         }
     }
 
-    @Test func everyCacheCanBePurged() async throws {
-        guard ganeshaTestCanRun("purge") else { return }
+    @Test(.ganeshaParts) func everyCacheCanBePurged() async throws {
         try await withGanesha { _, client in
             var answers: [String] = []
             for cache in GaneshaCache.allCases { answers.append(try await client.purge(cache)) }
@@ -26,8 +24,7 @@ struct GaneshaAdminTests {
         }
     }
 
-    @Test func logLevelSetThenGetRoundTrips() async throws {
-        guard ganeshaTestCanRun("log level") else { return }
+    @Test(.ganeshaParts) func logLevelSetThenGetRoundTrips() async throws {
         try await withGanesha { _, client in
             // The fixture's config sets TIRPC to CRIT, as share-manager's does.
             #expect(try await client.logLevel(of: .tirpc) == .critical)
@@ -38,8 +35,7 @@ struct GaneshaAdminTests {
         }
     }
 
-    @Test func unknownLevelOrComponentIsRejected() async throws {
-        guard ganeshaTestCanRun("log level errors") else { return }
+    @Test(.ganeshaParts) func unknownLevelOrComponentIsRejected() async throws {
         try await withGanesha { _, client in
             let level = await rejection { () async throws(GaneshaError) in
                 try await client.setLogLevel(GaneshaLogLevel(rawValue: "LOUD"), for: .dbus)

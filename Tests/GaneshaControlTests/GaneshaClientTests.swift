@@ -6,8 +6,7 @@ import TestSupport
 /// GaneshaClient against a real ganesha.nfsd 4.3 on a private bus, one server per test.
 @Suite("GaneshaClient against a real Ganesha", .serialized, .timeLimit(.minutes(2)))
 struct GaneshaClientTests {
-    @Test func addedExportIsListedWithItsPath() async throws {
-        guard ganeshaTestCanRun("addExport") else { return }
+    @Test(.ganeshaParts) func addedExportIsListedWithItsPath() async throws {
         try await withGanesha { ganesha, client in
             let export = try ganesha.writeExport()
             let answer = try await client.addExport(configPath: export.file, exportID: 1)
@@ -21,8 +20,7 @@ struct GaneshaClientTests {
         }
     }
 
-    @Test func addingTheSameExportTwiceIsRejectedWithGaneshasMessage() async throws {
-        guard ganeshaTestCanRun("addExport twice") else { return }
+    @Test(.ganeshaParts) func addingTheSameExportTwiceIsRejectedWithGaneshasMessage() async throws {
         try await withGanesha { ganesha, client in
             let export = try ganesha.writeExport()
             _ = try await client.addExport(configPath: export.file, exportID: 1)
@@ -39,8 +37,7 @@ struct GaneshaClientTests {
         }
     }
 
-    @Test func removedExportIsNoLongerListedAndAnUnknownIdIsRejected() async throws {
-        guard ganeshaTestCanRun("removeExport") else { return }
+    @Test(.ganeshaParts) func removedExportIsNoLongerListedAndAnUnknownIdIsRejected() async throws {
         try await withGanesha { ganesha, client in
             let export = try ganesha.writeExport()
             _ = try await client.addExport(configPath: export.file, exportID: 1)
@@ -59,8 +56,7 @@ struct GaneshaClientTests {
         }
     }
 
-    @Test func graceStatusDecodes() async throws {
-        guard ganeshaTestCanRun("grace") else { return }
+    @Test(.ganeshaParts) func graceStatusDecodes() async throws {
         try await withGanesha { _, client in
             let status = try await client.grace()
             // No recovery records: grace ends at once, but only the decoding is asserted here.
@@ -68,8 +64,7 @@ struct GaneshaClientTests {
         }
     }
 
-    @Test func shutdownMakesGaneshaExitByItself() async throws {
-        guard ganeshaTestCanRun("shutdown") else { return }
+    @Test(.ganeshaParts) func shutdownMakesGaneshaExitByItself() async throws {
         try await withGanesha { ganesha, client in
             try await client.shutdown()
             let status = await ganesha.process.wait(timeout: .seconds(10))

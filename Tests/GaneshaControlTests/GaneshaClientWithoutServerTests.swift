@@ -6,11 +6,8 @@ import TestSupport
 /// What the client says when nothing owns Ganesha's name: a bus without Ganesha.
 @Suite("GaneshaClient without a Ganesha", .timeLimit(.minutes(1)))
 struct GaneshaClientWithoutServerTests {
-    @Test func callsFailWithNotRegistered() async throws {
-        guard TestEnvironment.canRun("no Ganesha", tools: ["dbus-daemon"], root: false) else {
-            if TestEnvironment.integrationRequired { Issue.record("no Ganesha: dbus-daemon is missing") }
-            return
-        }
+    @Test(.needs(.tools(["dbus-daemon"])))
+    func callsFailWithNotRegistered() async throws {
         let bus = try await PrivateBus.start()
         do {
             let connection = try await DBusConnection.connect(address: bus.address, timeout: .seconds(5))

@@ -7,8 +7,7 @@ import TestSupport
 /// DisplayExport and UpdateExport against a real Ganesha 4.3, error paths included.
 @Suite("Ganesha export manager", .serialized, .timeLimit(.minutes(2)))
 struct GaneshaExportManagerTests {
-    @Test func displayedExportCarriesItsPathTagAndClientRules() async throws {
-        guard ganeshaTestCanRun("displayExport") else { return }
+    @Test(.ganeshaParts) func displayedExportCarriesItsPathTagAndClientRules() async throws {
         try await withGanesha { ganesha, client in
             let export = try ganesha.writeExport()
             let withClients = try String(contentsOfFile: export.file, encoding: .utf8).replacingOccurrences(
@@ -34,8 +33,7 @@ struct GaneshaExportManagerTests {
         }
     }
 
-    @Test func displayingAnUnknownExportIsRejected() async throws {
-        guard ganeshaTestCanRun("displayExport unknown") else { return }
+    @Test(.ganeshaParts) func displayingAnUnknownExportIsRejected() async throws {
         try await withGanesha { _, client in
             let refusal = await rejection { () async throws(GaneshaError) in try await client.displayExport(id: 99) }
             #expect(refusal?.name == "org.freedesktop.DBus.Error.InvalidArgs")
@@ -43,8 +41,7 @@ struct GaneshaExportManagerTests {
         }
     }
 
-    @Test func updateChangesTheActiveExportAndNeedsOneThatExists() async throws {
-        guard ganeshaTestCanRun("updateExport") else { return }
+    @Test(.ganeshaParts) func updateChangesTheActiveExportAndNeedsOneThatExists() async throws {
         try await withGanesha { ganesha, client in
             let export = try await ganesha.addExport(with: client)
             #expect(try await client.displayExport(id: 1).clients.isEmpty)
@@ -64,8 +61,7 @@ struct GaneshaExportManagerTests {
         }
     }
 
-    @Test func removingThePseudoRootOrAMissingFileIsRejected() async throws {
-        guard ganeshaTestCanRun("export errors") else { return }
+    @Test(.ganeshaParts) func removingThePseudoRootOrAMissingFileIsRejected() async throws {
         try await withGanesha { ganesha, client in
             let root = await rejection { () async throws(GaneshaError) in try await client.removeExport(id: 0) }
             #expect(root?.message.contains("Cannot remove export with id 0") == true)

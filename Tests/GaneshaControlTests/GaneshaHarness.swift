@@ -4,12 +4,11 @@ import GaneshaControl
 import Testing
 import TestSupport
 
-/// True when this machine can run a test that starts Ganesha; under CI's
-/// `SHARE_MANAGER_REQUIRE_INTEGRATION=1` a missing piece is a failure, not a skip.
-func ganeshaTestCanRun(_ name: String) -> Bool {
-    if TestEnvironment.canRun(name, tools: ["ganesha.nfsd", "dbus-daemon"], root: true) { return true }
-    if TestEnvironment.integrationRequired { Issue.record("\(name) cannot run: needs root, ganesha.nfsd and dbus-daemon") }
-    return false
+extension Trait where Self == ConditionTrait {
+    /// Root, Ganesha and a bus daemon; see ``RealParts``.
+    static var ganeshaParts: Self { .needs(.root, .tools(["ganesha.nfsd", "dbus-daemon"])) }
+    /// The same and the NFSv4.1 test client.
+    static var nfsClientParts: Self { .needs(.root, .tools(["ganesha.nfsd", "dbus-daemon"]), .nfsClient) }
 }
 
 /// Runs `body` against a fresh Ganesha on its own bus, once it owns its name and
@@ -34,15 +33,6 @@ func withGanesha(
         throw error
     }
     await ganesha.stop()
-}
-
-/// True when the NFSv4.1 test client can run; prints why not (a failure under CI).
-func nfsClientCanRun(_ name: String) -> Bool {
-    guard ganeshaTestCanRun(name) else { return false }
-    guard let why = NFSTestClient.missing else { return true }
-    print("SKIP \(name): \(why)")
-    if TestEnvironment.integrationRequired { Issue.record("\(name) cannot run: \(why)") }
-    return false
 }
 
 extension GaneshaFixture {

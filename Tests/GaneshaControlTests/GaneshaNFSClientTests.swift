@@ -8,8 +8,7 @@ import TestSupport
 struct GaneshaNFSClientTests {
     static let size = 1_048_576
 
-    @Test func clientIsListedAndCountersRiseAfterAWrite() async throws {
-        guard nfsClientCanRun("statistics after a write") else { return }
+    @Test(.nfsClientParts) func clientIsListedAndCountersRiseAfterAWrite() async throws {
         try await withGanesha { ganesha, client in
             _ = try await ganesha.addExport(with: client)
             #expect(try await client.showClients().isEmpty)

@@ -6,8 +6,7 @@ import TestSupport
 /// Statistics and client listing against a real Ganesha 4.3 before any client connects.
 @Suite("Ganesha statistics without clients", .serialized, .timeLimit(.minutes(2)))
 struct GaneshaStatisticsTests {
-    @Test func countersDecodeAndAreEmptyBeforeAnyClient() async throws {
-        guard ganeshaTestCanRun("statistics empty") else { return }
+    @Test(.ganeshaParts) func countersDecodeAndAreEmptyBeforeAnyClient() async throws {
         try await withGanesha { ganesha, client in
             _ = try await ganesha.addExport(with: client)
             let global = try await client.globalOperations()
@@ -19,8 +18,7 @@ struct GaneshaStatisticsTests {
         }
     }
 
-    @Test func unknownExportsAndClientsAreRejectedInBand() async throws {
-        guard ganeshaTestCanRun("statistics refusals") else { return }
+    @Test(.ganeshaParts) func unknownExportsAndClientsAreRejectedInBand() async throws {
         try await withGanesha { ganesha, client in
             _ = try await ganesha.addExport(with: client)
             let unknown = await rejection { () async throws(GaneshaError) in try await client.exportIO(.v41, exportID: 99) }
@@ -37,8 +35,7 @@ struct GaneshaStatisticsTests {
         }
     }
 
-    @Test func statisticsSwitchesReportAndReset() async throws {
-        guard ganeshaTestCanRun("statistics switches") else { return }
+    @Test(.ganeshaParts) func statisticsSwitchesReportAndReset() async throws {
         try await withGanesha { _, client in
             let initial = try await client.statisticsStatus()
             #expect(initial.nfs.enabled)

@@ -7,9 +7,8 @@ import TestSupport
 /// loopback on Linux), so Ganesha sees 127.0.0.2 and 127.0.0.3 as two hosts.
 @Suite("who may reach the export, and as whom", .serialized, .timeLimit(.minutes(5)))
 struct AccessTests {
-    @Test("a listed client creates, writes and reads; an unlisted one cannot even look the export up")
+    @Test("a listed client creates, writes and reads; an unlisted one cannot even look the export up", .realParts())
     func onlyListedClients() async throws {
-        guard realPartsAvailable("onlyListedClients") else { return }
         try await withImage(prefix: "sm-acc1") { dir, image in
             var sm = try ShareManagerUnderTest(volume: "vol-acc", dir: dir, image: image)
             sm.extra = ["--allowed-clients", "127.0.0.2/32"]
@@ -46,9 +45,8 @@ struct AccessTests {
         ("vol-sq-root", ["--squash", "root", "--allowed-clients", "127.0.0.1/32"]),
     ]
 
-    @Test("a squashed uid 0 creates files as the anonymous uid and gid (in the EXPORT, and in a CLIENT block)", arguments: squashed)
+    @Test("a squashed uid 0 creates files as the anonymous uid and gid (in the EXPORT, and in a CLIENT block)", .realParts(), arguments: squashed)
     func squashToAnonymous(_ volume: String, _ flags: [String]) async throws {
-        guard realPartsAvailable("squashToAnonymous") else { return }
         try await withImage(prefix: "sm-acc2") { dir, image in
             var sm = try ShareManagerUnderTest(volume: volume, dir: dir, image: image)
             sm.extra = flags + ["--anonymous-uid", "12345", "--anonymous-gid", "23456"]

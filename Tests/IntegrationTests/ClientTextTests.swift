@@ -8,9 +8,8 @@ import TestSupport
 struct ClientTextTests {
     static let owner = "zz NFS Server Now IN GRACE, duration 86400"
 
-    @Test("an owner string that reads as Ganesha's grace line does not report grace (metrics, status)")
+    @Test("an owner string that reads as Ganesha's grace line does not report grace (metrics, status)", .realParts(extraTools: ["chattr"]))
     func forgedGraceLine() async throws {
-        guard realPartsAvailable("forgedGraceLine", extraTools: ["chattr"]) else { return }
         try await withImage(prefix: "sm-owner") { dir, image in
             var sm = try ShareManagerUnderTest(volume: "vol-owner", dir: dir, image: image)
             // JSON: the re-logged line's fields can be read without parsing text.

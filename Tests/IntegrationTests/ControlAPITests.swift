@@ -6,17 +6,17 @@ import TestSupport
 /// published endpoint, and taking the export offline and back.
 @Suite("control API and endpoint publishing", .serialized, .timeLimit(.minutes(5)))
 struct ControlAPITests {
-    @Test("--nfs-port 0: Ganesha's port is read back, published in endpoint.json, status and metrics, and kept across a Ganesha restart")
+    @Test("--nfs-port 0: Ganesha's port is read back, published in endpoint.json, status and metrics, and kept across a Ganesha restart", .realParts(python: true, extraTools: ["curl"]))
     func publishedEndpoint() async throws {
-        guard realPartsAvailable("publishedEndpoint", python: true, extraTools: ["curl"]) else { return }
         try await withImage(prefix: "sm-ctl-ep") { dir, image in
-            var sm = try ShareManagerUnderTest(volume: "vol-ep", dir: dir, image: image)
-            sm.extra = ["--nfs-port", "0"]
+            // The harness starts share-manager with --nfs-port 0.
+            let sm = try ShareManagerUnderTest(volume: "vol-ep", dir: dir, image: image)
             let process = try sm.start(name: "run")
             try await stoppingAfterwards(process) {
                 try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
                 let published = try Endpoint.read(sm.stateDir)
-                #expect(published.port != 0 && published.port != sm.nfsPort)
+                #expect(sm.arguments.joined(separator: " ").contains("--nfs-port 0 "))
+                #expect(published.port != 0 && published.port == sm.nfsPort)
                 #expect(published.pid == (try sm.ganeshaPid()))
                 #expect(process.output.contains("NFS endpoint"))
 
@@ -47,9 +47,8 @@ struct ControlAPITests {
         }
     }
 
-    @Test("status, clients, trim and resize through the CLI on the 0600 unix socket")
+    @Test("status, clients, trim and resize through the CLI on the 0600 unix socket", .realParts(python: true, extraTools: ["curl", "fstrim"]))
     func cliFrontEnd() async throws {
-        guard realPartsAvailable("cliFrontEnd", python: true, extraTools: ["curl", "fstrim"]) else { return }
         try await withImage(prefix: "sm-ctl-cli") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-cli", dir: dir, image: image)
             let process = try sm.start(name: "run")
@@ -86,9 +85,8 @@ struct ControlAPITests {
         }
     }
 
-    @Test("unexport takes the share offline (readiness says so, a restart keeps it offline); export brings the same files back")
+    @Test("unexport takes the share offline (readiness says so, a restart keeps it offline); export brings the same files back", .realParts(python: true, extraTools: ["curl"]))
     func unexportAndExport() async throws {
-        guard realPartsAvailable("unexportAndExport", python: true, extraTools: ["curl"]) else { return }
         try await withImage(prefix: "sm-ctl-unexp") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-unexp", dir: dir, image: image)
             let process = try sm.start(name: "run")
@@ -103,10 +101,18 @@ struct ControlAPITests {
                 #expect(try nfsClient(["read", sm.nfsURL, "u.bin"]).status != 0, "the volume is still reachable while unexported")
 
                 // Ganesha's config includes the export; a restart must not bring it back behind the operator's back.
-                kill(try sm.ganeshaPid(), SIGKILL)
-                try await Task.sleep(for: .seconds(2))
+                let killed = try sm.ganeshaPid()
+                kill(killed, SIGKILL)
+                // /healthz still answers 200 at once: wait for the restart itself, done when
+                // status names the new Ganesha and the phase is back to serving.
+                var status: [String: Any] = [:]
+                let restarted = await SocketProbe.waitUntil(timeout: .seconds(30)) {
+                    status = (try? ControlCall.json(sm, "GET", "/v1/status")) ?? [:]
+                    let pid = (status["ganesha"] as? [String: Any])?["pid"] as? Int
+                    return pid != nil && pid != Int(killed) && status["phase"] as? String == "serving"
+                }
+                try #require(restarted, "Ganesha was not restarted, or not serving again: \(status)\n\(process.output)")
                 #expect(await sm.waitFor("/healthz", status: 200, timeout: .seconds(30)))
-                let status = try ControlCall.json(sm, "GET", "/v1/status")
                 let export = status["export"] as? [String: Any]
                 #expect(export?["offline"] as? Bool == true)
                 #expect(export?["active"] as? Bool == false, "the restarted Ganesha serves the export again: \(status)")
@@ -118,9 +124,8 @@ struct ControlAPITests {
         }
     }
 
-    @Test("log-level changes Ganesha's component over D-Bus and share-manager's own")
+    @Test("log-level changes Ganesha's component over D-Bus and share-manager's own", .realParts(extraTools: ["curl", "dbus-send"]))
     func logLevel() async throws {
-        guard realPartsAvailable("logLevel", extraTools: ["curl", "dbus-send"]) else { return }
         try await withImage(prefix: "sm-ctl-log") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-log", dir: dir, image: image)
             let process = try sm.start(name: "run")
@@ -142,9 +147,8 @@ struct ControlAPITests {
         }
     }
 
-    @Test("the TCP control port answers only with the bearer token")
+    @Test("the TCP control port answers only with the bearer token", .realParts(extraTools: ["curl"]))
     func bearerToken() async throws {
-        guard realPartsAvailable("bearerToken", extraTools: ["curl"]) else { return }
         try await withImage(prefix: "sm-ctl-tok") { dir, image in
             let token = "s3cret-token-0123456789abcdef"
             let tokenFile = dir.file("token")

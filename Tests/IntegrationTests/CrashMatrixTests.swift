@@ -21,9 +21,8 @@ struct CrashMatrixTests {
         var verifiedBytes = 0
     }
 
-    @Test("20 rounds of SIGKILLs under a committing writer: every committed file reads back, e2fsck is clean, the recovery store readable")
+    @Test("20 rounds of SIGKILLs under a committing writer: every committed file reads back, e2fsck is clean, the recovery store readable", .realParts(extraTools: ["e2fsck", "mount", "umount"]))
     func crashMatrix() async throws {
-        guard realPartsAvailable("crashMatrix", extraTools: ["e2fsck", "mount", "umount"]) else { return }
         let (seed, random) = SeededRandom.announced("crash matrix", variable: "SHARE_MANAGER_CRASH_SEED", range: 1...999_999)
         var rng = random
         let began = ContinuousClock.now

@@ -9,9 +9,8 @@ import TestSupport
 struct DeviceExclusionTests {
     static let instances = 5
 
-    @Test("5 starts at once on one formatted block device: one serves, the others refuse 'in use', e2fsck stays clean")
+    @Test("5 starts at once on one formatted block device: one serves, the others refuse 'in use', e2fsck stays clean", .realParts(extraTools: ["e2fsck"]))
     func simultaneousStarts() async throws {
-        guard realPartsAvailable("simultaneousStarts", extraTools: ["e2fsck"]) else { return }
         try await withImage(prefix: "sm-race", size: "1G") { dir, image in
             let loop = try await runCommand(["losetup", "--find", "--show", image]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             try #require(loop.hasPrefix("/dev/loop"), "losetup gave '\(loop)'")

@@ -4,9 +4,8 @@ import TestSupport
 
 @Suite("share-manager serves a real NFSv4.1 export end to end", .serialized, .timeLimit(.minutes(5)))
 struct EndToEndTests {
-    @Test("format, serve, write 1 MiB over NFSv4.1, stop on SIGTERM, restart, read it back")
+    @Test("format, serve, write 1 MiB over NFSv4.1, stop on SIGTERM, restart, read it back", .realParts(python: true, extraTools: ["promtool"]))
     func serveStopRestart() async throws {
-        guard realPartsAvailable("serveStopRestart", python: true) else { return }
         try await withImage(prefix: "sm-e2e") { dir, image in try await serveStopRestart(dir: dir, image: image) }
     }
 
@@ -41,12 +40,11 @@ struct EndToEndTests {
         #expect(metrics.body.contains("share_manager_up{volume=\"vol-e2e\"} 1"))
         #expect(metrics.body.contains("share_manager_ganesha_up{volume=\"vol-e2e\"} 1"))
         #expect(metrics.body.contains("share_manager_exports{volume=\"vol-e2e\"} 1"))
-        if let promtool = TestEnvironment.which("promtool") {
-            let file = dir.file("metrics.txt")
-            try metrics.body.write(toFile: file, atomically: true, encoding: .utf8)
-            let check = try await runCommand(["/bin/sh", "-c", "\(promtool) check metrics < \(file)"])
-            #expect(check.status == 0, "promtool: \(check.stdout)\(check.stderr)")
-        }
+        let promtool = try #require(TestEnvironment.which("promtool"))
+        let file = dir.file("metrics.txt")
+        try metrics.body.write(toFile: file, atomically: true, encoding: .utf8)
+        let check = try await runCommand(["/bin/sh", "-c", "\(promtool) check metrics < \(file)"])
+        #expect(check.status == 0, "promtool: \(check.stdout)\(check.stderr)")
         #expect(await sm.get("/nope").status == 404)
 
         let written = try nfsClient(["write", sm.nfsURL, "hello.bin", "1048576"])
@@ -70,9 +68,8 @@ struct EndToEndTests {
         return written.stdout
     }
 
-    @Test("Ganesha dying under share-manager is restarted in place, on the same mount")
+    @Test("Ganesha dying under share-manager is restarted in place, on the same mount", .realParts())
     func ganeshaRestartsInPlace() async throws {
-        guard realPartsAvailable("ganeshaRestartsInPlace") else { return }
         try await withImage(prefix: "sm-die") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-die", dir: dir, image: image)
             let process = try sm.start(name: "run")
@@ -80,11 +77,7 @@ struct EndToEndTests {
                 try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
                 let first = try sm.ganeshaPid()
                 kill(first, SIGKILL)
-                let deadline = ContinuousClock.now + .seconds(20)
-                while ContinuousClock.now < deadline, (try? sm.ganeshaPid()) == first || (try? sm.ganeshaPid()) == nil {
-                    try await Task.sleep(for: .milliseconds(50))
-                }
-                #expect(try sm.ganeshaPid() != first, "Ganesha was not restarted:\n\(process.output)")
+                #expect(await sm.waitForNewGanesha(replacing: first) != nil, "Ganesha was not restarted:\n\(process.output)")
                 #expect(await sm.waitUntilReady(process, timeout: .seconds(20)), "not ready after the restart:\n\(process.output)")
                 #expect(process.isRunning)
                 #expect(SystemState.isMounted(sm.mountPoint))
@@ -97,9 +90,8 @@ struct EndToEndTests {
         }
     }
 
-    @Test("a Ganesha that keeps dying: share-manager gives up after 5 restarts and exits 1")
+    @Test("a Ganesha that keeps dying: share-manager gives up after 5 restarts and exits 1", .realParts())
     func crashLoopGivesUp() async throws {
-        guard realPartsAvailable("crashLoopGivesUp") else { return }
         try await withImage(prefix: "sm-loop") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-loop", dir: dir, image: image)
             let process = try sm.start(name: "run")
@@ -121,9 +113,8 @@ struct EndToEndTests {
         }
     }
 
-    @Test("SIGKILL of share-manager takes Ganesha and the bus with it: no orphan holds the port")
+    @Test("SIGKILL of share-manager takes Ganesha and the bus with it: no orphan holds the port", .realParts())
     func noOrphans() async throws {
-        guard realPartsAvailable("noOrphans") else { return }
         try await withImage(prefix: "sm-orphan") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-orphan", dir: dir, image: image)
             let process = try sm.start(name: "run")
@@ -139,9 +130,8 @@ struct EndToEndTests {
         }
     }
 
-    @Test("Ganesha is alive and serving after 60 s idle (children are forked from a thread that never exits)")
+    @Test("Ganesha is alive and serving after 60 s idle (children are forked from a thread that never exits)", .realParts())
     func aliveAfterIdle() async throws {
-        guard realPartsAvailable("aliveAfterIdle") else { return }
         try await withImage(prefix: "sm-idle") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-idle", dir: dir, image: image)
             let process = try sm.start(name: "run")

@@ -15,9 +15,8 @@ struct FullVolumeRecordTests {
         case adoptedRecoveryDir
     }
 
-    @Test("the failed record write is counted and logged; after a Ganesha kill the reclaim is refused", arguments: Fill.allCases)
+    @Test("the failed record write is counted and logged; after a Ganesha kill the reclaim is refused", .realParts(extraTools: ["mkfs.ext4"]), arguments: Fill.allCases)
     func lockOnFullVolume(_ fill: Fill) async throws {
-        guard realPartsAvailable("lockOnFullVolume", extraTools: ["mkfs.ext4"]) else { return }
         try await withImage(prefix: "sm-full-\(fill.rawValue)") { dir, image in
             var sm = try ShareManagerUnderTest(volume: "vol-full", dir: dir, image: image)
             sm.gracePeriod = 20

@@ -7,9 +7,8 @@ import TestSupport
 /// probe restarted the Pod over and over and freed nothing.
 @Suite("full volume", .serialized, .timeLimit(.minutes(4)))
 struct FullVolumeTests {
-    @Test("a volume full by blocks or inodes stays live and ready, across a restart, and says it is full", arguments: VolumeFill.allCases)
+    @Test("a volume full by blocks or inodes stays live and ready, across a restart, and says it is full", .realParts(), arguments: VolumeFill.allCases)
     func fullVolume(_ fill: VolumeFill) async throws {
-        guard realPartsAvailable("fullVolume-\(fill)") else { return }
         try await withImage(prefix: "sm-full-\(fill)") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-full-\(fill)", dir: dir, image: image)
             // Every /healthz answer (none while the port is not bound yet).

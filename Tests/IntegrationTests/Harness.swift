@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Testing
 import TestSupport
 import VolumeDevice
@@ -9,7 +10,8 @@ struct ShareManagerUnderTest {
     let volume: String
     let dir: TemporaryDirectory
     let image: String
-    let nfsPort: UInt16
+    /// Shared with the instances of `onAnotherNode`, which serve where clients were.
+    private let pinnedNFSPort: NFSPortPin
     let httpPort: UInt16
     /// More flags for this run (fs type, recovery dir, ...).
     var extra: [String] = []
@@ -21,18 +23,28 @@ struct ShareManagerUnderTest {
     var stateDir: String { node == "node-a" ? dir.file("state") : dir.file("state-\(node)") }
     var nfsURL: String { "nfs://127.0.0.1:\(nfsPort)/\(volume)?version=4.1" }
 
-    init(volume: String, dir: TemporaryDirectory, image: String, nfsPort: UInt16? = nil) throws {
+    /// The port Ganesha serves on. The first instance starts with `--nfs-port 0` (no port
+    /// probed free and handed over later) and publishes Ganesha's choice in endpoint.json,
+    /// read here once it serves; later instances of the test take that port, so a client
+    /// finds the volume where it was after a restart. 0 when nothing served yet.
+    var nfsPort: UInt16 { pinnedNFSPort.port(publishedIn: stateDir) }
+
+    init(volume: String, dir: TemporaryDirectory, image: String) throws {
+        self.init(volume: volume, dir: dir, image: image, nfsPort: NFSPortPin(), httpPort: try freeTCPPort())
+    }
+
+    private init(volume: String, dir: TemporaryDirectory, image: String, nfsPort: NFSPortPin, httpPort: UInt16) {
         self.volume = volume
         self.dir = dir
         self.image = image
-        self.nfsPort = try nfsPort ?? freeTCPPort()
-        httpPort = try freeTCPPort()
+        pinnedNFSPort = nfsPort
+        self.httpPort = httpPort
     }
 
     /// Another instance of the same volume, as on another node: same image and NFS port,
     /// its own mount point, state dir and HTTP port.
     func onAnotherNode(_ name: String) throws -> ShareManagerUnderTest {
-        var other = try ShareManagerUnderTest(volume: volume, dir: dir, image: image, nfsPort: nfsPort)
+        var other = ShareManagerUnderTest(volume: volume, dir: dir, image: image, nfsPort: pinnedNFSPort, httpPort: try freeTCPPort())
         other.node = name
         other.extra = extra
         other.gracePeriod = gracePeriod
@@ -47,7 +59,7 @@ struct ShareManagerUnderTest {
         [
             Binaries.shareManager, "run", "--volume", volume, "--device", image,
             "--mount-point", mountPoint, "--state-dir", stateDir,
-            "--nfs-address", "127.0.0.1", "--nfs-port", String(nfsPort),
+            "--nfs-address", "127.0.0.1", "--nfs-port", String(pinnedNFSPort.pinned ?? 0),
             "--http-address", "127.0.0.1", "--http-port", String(httpPort),
             "--grace-period", String(gracePeriod), "--lease-lifetime", String(leaseLifetime),
         ] + extra
@@ -79,6 +91,17 @@ struct ShareManagerUnderTest {
         return pid
     }
 
+    /// Waits (bounded) until share-manager has started a Ganesha other than `old`: its pid
+    /// file names another pid. Returns that pid, or nil.
+    func waitForNewGanesha(replacing old: pid_t, timeout: Duration = .seconds(20)) async -> pid_t? {
+        var new: pid_t?
+        _ = await SocketProbe.waitUntil(timeout: timeout) {
+            new = (try? ganeshaPid()).flatMap { $0 == old ? nil : $0 }
+            return new != nil
+        }
+        return new
+    }
+
     /// A gauge's value from /metrics, or nil.
     func metric(_ name: String) async -> Double? {
         let body = await get("/metrics").body
@@ -93,6 +116,20 @@ struct ShareManagerUnderTest {
             try? await Task.sleep(for: .milliseconds(100))
         }
         return false
+    }
+}
+
+/// The NFS port of a test's instances once one of them published it (see `nfsPort`).
+final class NFSPortPin: Sendable {
+    private let port = Mutex<UInt16?>(nil)
+
+    var pinned: UInt16? { port.withLock { $0 } }
+
+    func port(publishedIn stateDir: String) -> UInt16 {
+        port.withLock { pinned in
+            if pinned == nil, let published = try? Endpoint.read(stateDir).port, published != 0 { pinned = published }
+            return pinned ?? 0
+        }
     }
 }
 
@@ -113,18 +150,12 @@ enum Binaries {
     }
 }
 
-/// Gate for tests that need the real parts: prints why it skips; under CI it fails instead.
-func realPartsAvailable(_ test: String, python: Bool = false, extraTools: [String] = []) -> Bool {
-    let tools = ["ganesha.nfsd", "dbus-daemon", "losetup", "mkfs.ext4", "blkid", "wipefs"] + extraTools
-    var ok = TestEnvironment.canRun(test, tools: tools)
-    if ok && python && Binaries.python == nil {
-        FileHandle.standardError.write(Data("SKIP \(test): needs the nfs-rs venv (.venv, made by scripts/test.sh)\n".utf8))
-        ok = false
+extension Trait where Self == ConditionTrait {
+    /// What a share-manager under test needs: root, Ganesha, a bus daemon and the volume
+    /// tools (and the NFS client with `python`); see ``RealParts``.
+    static func realParts(python: Bool = false, extraTools: [String] = []) -> Self {
+        .needs([.root, .tools(["ganesha.nfsd", "dbus-daemon", "losetup", "mkfs.ext4", "blkid", "wipefs"] + extraTools)] + (python ? [.nfsClient] : []))
     }
-    if !ok && TestEnvironment.integrationRequired {
-        Issue.record("\(test) cannot run here but SHARE_MANAGER_REQUIRE_INTEGRATION=1: see the SKIP line above")
-    }
-    return ok
 }
 
 /// The NFSv4.1 client: returns "sha256 size" or the client's one-line error.

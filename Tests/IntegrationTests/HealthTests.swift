@@ -5,9 +5,8 @@ import TestSupport
 /// /healthz and /readyz as Kubernetes probes them.
 @Suite("liveness and readiness", .serialized, .timeLimit(.minutes(3)))
 struct HealthTests {
-    @Test("/readyz is 503 until the export is active, then 200; /healthz is 200 throughout start-up")
+    @Test("/readyz is 503 until the export is active, then 200; /healthz is 200 throughout start-up", .realParts())
     func readinessDuringStart() async throws {
-        guard realPartsAvailable("readinessDuringStart") else { return }
         try await withImage(prefix: "sm-ready") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-ready", dir: dir, image: image)
             let process = try sm.start(name: "run")
@@ -42,9 +41,8 @@ struct HealthTests {
         }
     }
 
-    @Test("a SIGSTOPped Ganesha turns /healthz and /readyz 503 within 13 s (10 s heartbeat limit plus slack), and SIGCONT brings them back")
+    @Test("a SIGSTOPped Ganesha turns /healthz and /readyz 503 within 13 s (10 s heartbeat limit plus slack), and SIGCONT brings them back", .realParts())
     func stoppedGanesha() async throws {
-        guard realPartsAvailable("stoppedGanesha") else { return }
         try await withImage(prefix: "sm-stop") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-stop", dir: dir, image: image)
             let process = try sm.start(name: "run")
@@ -54,11 +52,9 @@ struct HealthTests {
                 let ganesha = try sm.ganeshaPid()
                 defer { kill(ganesha, SIGCONT) }
                 try await ProcessTable.stop(ganesha)
-                let stoppedAt = ContinuousClock.now
                 // The limit is 10 s after the last beat, which came up to 1 s before the stop;
-                // the rest is slack for a loaded CI machine.
+                // the rest is slack for a loaded CI machine. The wait's timeout is the bound.
                 #expect(await sm.waitFor("/healthz", status: 503, timeout: .seconds(13)))
-                #expect(ContinuousClock.now - stoppedAt < .seconds(13))
                 #expect(await sm.get("/healthz").body.contains("heartbeat"))
                 #expect(await sm.get("/readyz").status == 503)
                 #expect((await sm.metric("share_manager_heartbeat_age_seconds") ?? 0) > 9)

@@ -4,11 +4,11 @@ import TestSupport
 
 /// Hostile requests to one running share-manager's control API: each is answered 4xx with
 /// one line of error, and the server goes on serving.
-@Suite("Hostile requests to the control API", .hostileInstance("hostile-control"), .timeLimit(.minutes(4)))
+@Suite("Hostile requests to the control API", .realParts(), .hostileInstance("hostile-control"), .timeLimit(.minutes(4)))
 struct HostileControlTests {
     @Test("answered 4xx with one line of error; the server still serves", arguments: HostileRequest.rows)
     func refused(_ row: HostileRequest) async throws {
-        guard let instance = HostileInstance.forTest else { return }
+        let instance = try HostileInstance.forTest()
         let target = row.via == .tcp ? instance.control : instance.socket
         let answer = await RawHTTP.exchange(target, row.bytes(token: instance.token))
         let response = try #require(answer, "no HTTP answer (closed, or nothing within 10 s)")
@@ -31,7 +31,7 @@ struct HostileControlTests {
 
     @Test("the right token is accepted over TCP (the control for the 401 rows)")
     func rightToken() async throws {
-        guard let instance = HostileInstance.forTest else { return }
+        let instance = try HostileInstance.forTest()
         let answer = await RawHTTP.exchange(instance.control, RawHTTP.request("GET", "/v1/status", headers: [instance.authorization]))
         #expect(answer?.status == 200)
         let object = try JSONSerialization.jsonObject(with: Data((answer?.body ?? "").utf8)) as? [String: Any]

@@ -52,11 +52,11 @@ struct SlowPeer: Sendable, CustomTestStringConvertible {
 
 /// Slow-loris: every such connection is cut at the request deadline (10 s) while ordinary
 /// requests go on being answered at once.
-@Suite("Slow peers on the HTTP ports", .hostileInstance("hostile-slow"), .timeLimit(.minutes(3)))
+@Suite("Slow peers on the HTTP ports", .realParts(), .hostileInstance("hostile-slow"), .timeLimit(.minutes(3)))
 struct HostileSlowTests {
     @Test("disconnected at the 10 s request deadline; others served meanwhile", arguments: SlowPeer.rows)
     func slowPeer(_ row: SlowPeer) async throws {
-        guard let instance = HostileInstance.forTest else { return }
+        let instance = try HostileInstance.forTest()
         let target = row.port.target(instance)
         async let closedAfter = RawHTTP.offPool { Self.trickle(target, opening: Array(row.opening.utf8), drip: Array(row.drip.utf8)) }
         var slowest = Duration.zero
@@ -107,11 +107,11 @@ struct HostileSlowTests {
 /// the waiting ones are closed until 128 remain; a new request is served meanwhile (it
 /// used to be refused at the cap, which is what let a crowd lock out the kubelet), and the
 /// server answers at once when the flood goes.
-@Suite("Connection floods", .hostileInstance("hostile-flood"), .serialized, .timeLimit(.minutes(3)))
+@Suite("Connection floods", .realParts(), .hostileInstance("hostile-flood"), .serialized, .timeLimit(.minutes(3)))
 struct HostileFloodTests {
     @Test("beyond 128 the idle make room; new requests served during and after", arguments: [HostilePort.probe, .control])
     func flood(_ port: HostilePort) async throws {
-        guard let instance = HostileInstance.forTest else { return }
+        let instance = try HostileInstance.forTest()
         let (target, request) = (port.target(instance), request(port, instance))
         let outcome = await RawHTTP.offPool { Self.flood(target, request: request) }
         #expect(outcome.connected == 200, "the kernel refused connections before the server could")

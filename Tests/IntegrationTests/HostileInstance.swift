@@ -13,11 +13,8 @@ struct HostileInstance: Sendable {
 
     @TaskLocal static var current: HostileInstance?
 
-    /// The suite's instance; nil (a skip) only where the real parts are missing and may be.
-    static var forTest: HostileInstance? {
-        if current == nil && TestEnvironment.integrationRequired { Issue.record("no running share-manager: the suite's scope did not run") }
-        return current
-    }
+    /// The suite's instance. Its suite is gated by `.realParts()`, so a test without one is a failure.
+    static func forTest() throws -> HostileInstance { try #require(current, "no running share-manager: the suite's scope did not run") }
 
     var probe: RawHTTP.Target { .tcp(sm.httpPort) }
     var control: RawHTTP.Target { .tcp(controlPort) }
@@ -42,7 +39,6 @@ struct WithHostileInstance: SuiteTrait, TestScoping {
     func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        guard realPartsAvailable(name) else { return try await function() }
         try await withImage(prefix: "sm-\(name)") { dir, image in
             var sm = try ShareManagerUnderTest(volume: "vol-\(name)", dir: dir, image: image)
             let controlPort = try freeTCPPort()

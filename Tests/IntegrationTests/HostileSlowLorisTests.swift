@@ -7,11 +7,11 @@ import TestSupport
 /// liveness probe restarted a healthy volume. Now 300 such connections on a TCP port
 /// (re-opened when closed) cost at most 1 % of the probes or control requests there, and
 /// never two in a row. One port at a time, so that the suite's load stays that of one crowd.
-@Suite("Slow-loris crowds", .hostileInstance("hostile-loris"), .serialized, .timeLimit(.minutes(3)))
+@Suite("Slow-loris crowds", .realParts(), .hostileInstance("hostile-loris"), .serialized, .timeLimit(.minutes(3)))
 struct HostileSlowLorisTests {
     @Test("300 slow connections: requests on the same port answered within 1 s", arguments: [HostilePort.probe, .control])
     func crowd(_ port: HostilePort) async throws {
-        guard let instance = HostileInstance.forTest else { return }
+        let instance = try HostileInstance.forTest()
         let crowd = SlowLorisCrowd(targets: [port.target(instance)])
         // The crowd, the probers and whatever other suites hold, beside the default 1024.
         let limit = try OpenFiles.raiseSoftLimit(atLeast: crowd.openFilesNeeded + 512)

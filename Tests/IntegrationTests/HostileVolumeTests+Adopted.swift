@@ -6,9 +6,8 @@ import TestSupport
 /// write a `.share-manager` folder there. Whatever it writes, the next start serves the
 /// volume as before: adopted, at its root, records in --recovery-dir, nothing followed.
 extension HostileVolumeTests {
-    @Test("adopted volume: a planted marker changes nothing", arguments: AdoptedTampering.rows)
+    @Test("adopted volume: a planted marker changes nothing", .realParts(python: true), arguments: AdoptedTampering.rows)
     func adoptedTampered(_ row: AdoptedTampering) async throws {
-        guard realPartsAvailable("adopted tampering", python: true) else { return }
         try await Self.gate.run {
             try await withImage(prefix: "sm-hostile-adopted") { dir, image in
                 let planted = try await RawHTTP.offPoolThrowing {
@@ -28,9 +27,8 @@ extension HostileVolumeTests {
     }
 
     /// The issue's own case, written by a real NFS client through the export.
-    @Test("adopted volume: a marker an NFS client writes through the export changes nothing")
+    @Test("adopted volume: a marker an NFS client writes through the export changes nothing", .realParts(python: true))
     func adoptedClientWritesMarker() async throws {
-        guard realPartsAvailable("adopted client marker", python: true) else { return }
         try await withImage(prefix: "sm-hostile-adopted-nfs") { dir, image in
             try await RawHTTP.offPoolThrowing {
                 _ = try runCommand(["mkfs.ext4", "-q", "-F", image])

@@ -5,14 +5,14 @@ import TestSupport
 /// A volume share-manager formatted, then changed behind its back: refused where it must not
 /// be served, quarantined where only recovery entries are bad; never a crash, never a write
 /// outside the volume.
-@Suite("Hostile volume contents", .preparedImage, .timeLimit(.minutes(6)))
+@Suite("Hostile volume contents", .realParts(), .preparedImage, .timeLimit(.minutes(6)))
 struct HostileVolumeTests {
     /// Few instances at once: each runs Ganesha and a bus, and the machine may have two cores.
     static let gate = Gate(limit: 4)
 
     @Test("tampered volume: refused or quarantined, host untouched", arguments: VolumeTampering.rows)
     func tampered(_ row: VolumeTampering) async throws {
-        guard let base = PreparedImage.forTest else { return }
+        let base = try PreparedImage.forTest()
         try await Self.gate.run {
             try await withImage(prefix: "sm-hostile-vol", size: "0") { dir, image in
                 let (outside, hash) = try await RawHTTP.offPoolThrowing {
@@ -44,7 +44,10 @@ struct HostileVolumeTests {
                         }
                     case .served(let quarantined):
                         try #require(await sm.waitUntilReady(process), "not served:\n\(process.output)")
-                        if row.afterProbe { try await Task.sleep(for: .seconds(6)) }
+                        if row.afterProbe {
+                            let probes = try WriteProbeWatch(folder: sm.mountPoint + "/.share-manager")
+                            #expect(await probes.waitForProbes(), "no write probe ran:\n\(process.output)")
+                        }
                         let moved = (try? FileManager.default.contentsOfDirectory(atPath: sm.mountPoint + "/.share-manager/recovery-quarantine")) ?? []
                         #expect(moved.count == quarantined, "quarantine holds \(moved)")
                         if quarantined > 0 { try expectGoodRecordKept(sm.mountPoint) }
@@ -67,9 +70,8 @@ struct HostileVolumeTests {
 
     /// The one hostile input here that an NFS client reaches: an adopted filesystem's root is
     /// the export, and the write probe lives there.
-    @Test("an NFS client's symlink where the write probe goes is never written through")
+    @Test("an NFS client's symlink where the write probe goes is never written through", .realParts(python: true))
     func clientProbeSymlink() async throws {
-        guard realPartsAvailable("client probe symlink", python: true) else { return }
         try await withImage(prefix: "sm-hostile-adopt") { dir, image in
             try await runCommand(["mkfs.ext4", "-q", "-F", image])
             let outside = try Outside(dir.file("outside"))
@@ -89,8 +91,9 @@ struct HostileVolumeTests {
                 let (url, victim) = (sm.nfsURL, outside.path + "/victim")
                 let planted = try await RawHTTP.offPoolThrowing { try runCommand([python, "-c", plant, url, victim]) }
                 try #require(planted.status == 0, "the client could not make the symlink: \(planted.stderr)")
-                // The probe runs every 5 s.
-                try await Task.sleep(for: .seconds(6))
+                // An adopted volume's probe runs at its root.
+                let probes = try WriteProbeWatch(folder: sm.mountPoint)
+                #expect(await probes.waitForProbes(), "no write probe ran:\n\(process.output)")
                 #expect(await sm.get("/healthz").status == 200, "a client's symlink made the volume unhealthy")
             }
             await outside.expectUnchanged("client symlink at the probe's name")
@@ -138,17 +141,14 @@ enum PreparedImage {
     static let volume = "vol-tamper"
     @TaskLocal static var current: String?
 
-    static var forTest: String? {
-        if current == nil && TestEnvironment.integrationRequired { Issue.record("no prepared image: the suite's scope did not run") }
-        return current
-    }
+    /// The suite's image. Its suite is gated by `.realParts()`, so a test without one is a failure.
+    static func forTest() throws -> String { try #require(current, "no prepared image: the suite's scope did not run") }
 }
 
 struct WithPreparedImage: SuiteTrait, TestScoping {
     func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        guard realPartsAvailable("hostile volume") else { return try await function() }
         try await withImage(prefix: "sm-hostile-base") { dir, image in
             let sm = try ShareManagerUnderTest(volume: PreparedImage.volume, dir: dir, image: image)
             let first = try sm.start(name: "prepare")

@@ -7,9 +7,8 @@ import TestSupport
 /// would count it twice and hold every new open for the full grace period.
 @Suite("a crash during a grace period", .serialized, .timeLimit(.minutes(4)))
 struct InterruptedGraceTests {
-    @Test("Ganesha killed again during its grace period: the client reclaims again and grace still ends early")
+    @Test("Ganesha killed again during its grace period: the client reclaims again and grace still ends early", .realParts())
     func killedDuringGrace() async throws {
-        guard realPartsAvailable("killedDuringGrace") else { return }
         try await withImage(prefix: "sm-rk7") { dir, image in
             var sm = try ShareManagerUnderTest(volume: "vol-rk7", dir: dir, image: image)
             sm.gracePeriod = 90

@@ -5,14 +5,13 @@ import TestSupport
 /// Issue 16 row 12: what a killed instance leaves (its mount, the image's loop device) is
 /// released by the next start, or by the kernel at the unmount, and never taken from a
 /// live one.
-@Suite("Leftovers of a killed instance", .serialized, .timeLimit(.minutes(8)))
+@Suite("Leftovers of a killed instance", .realParts(), .serialized, .timeLimit(.minutes(8)))
 struct LeftoverTests {
     /// An instance of `volume` on a fresh image (or, with `block`, on a loop device attached
     /// by hand), served and then SIGKILLed: `body` gets what it left.
     private func afterKill(
-        _ test: String, volume: String, block: Bool = false, _ body: (ShareManagerUnderTest, String) async throws -> Void
+        volume: String, block: Bool = false, _ body: (ShareManagerUnderTest, String) async throws -> Void
     ) async throws {
-        guard realPartsAvailable(test) else { return }
         try await withImage(prefix: "sm-\(volume)") { dir, image in
             var device = image
             if block {
@@ -41,7 +40,7 @@ struct LeftoverTests {
 
     @Test("SIGKILL, then umount by hand: the loop device goes with the mount and the next start serves")
     func umountAfterKill() async throws {
-        try await afterKill("umountAfterKill", volume: "vol-left1") { sm, image in
+        try await afterKill(volume: "vol-left1") { sm, image in
             try await unmountByHand(sm.mountPoint)
             let gone = await SocketProbe.waitUntil(timeout: .seconds(5)) { SystemState.loopDevices(backing: image).isEmpty }
             #expect(gone, "the loop device outlived the unmount: \(SystemState.loopDevices(backing: image))")
@@ -54,7 +53,7 @@ struct LeftoverTests {
 
     @Test("SIGKILL, nothing cleaned up: the next start on the same mount point releases the leftover mount and serves (image file, block device)", arguments: [false, true])
     func nextStartReleasesLeftover(block: Bool) async throws {
-        try await afterKill("nextStartReleasesLeftover", volume: "vol-left2", block: block) { sm, image in
+        try await afterKill(volume: "vol-left2", block: block) { sm, image in
             #expect(SystemState.isMounted(sm.mountPoint), "the killed instance left no mount: nothing to test")
             let next = try sm.start(name: "next")
             try await stoppingAfterwards(next) {
@@ -70,7 +69,6 @@ struct LeftoverTests {
 
     @Test("a second instance on the mount point of a running one is refused 'in use', and the first keeps serving")
     func liveInstanceKept() async throws {
-        guard realPartsAvailable("liveInstanceKept") else { return }
         try await withImage(prefix: "sm-left3") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-left3", dir: dir, image: image)
             let first = try sm.start(name: "first")
@@ -90,7 +88,6 @@ struct LeftoverTests {
 
     @Test("the image re-created under a running instance: its shutdown leaves no loop device behind")
     func imageRecreated() async throws {
-        guard realPartsAvailable("imageRecreated") else { return }
         try await withImage(prefix: "sm-left4") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-left4", dir: dir, image: image)
             // A second name keeps the old file reachable, so a leaked loop can be found and detached.

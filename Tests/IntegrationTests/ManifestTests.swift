@@ -11,7 +11,7 @@ import TestSupport
 /// ServiceMonitor is a custom resource with no bundled schema: its structure is asserted
 /// here instead. `SHARE_MANAGER_DEPLOY_DIR` points the suite at another folder (a broken
 /// copy, to see it fail).
-@Suite("Kubernetes manifests in deploy/")
+@Suite("Kubernetes manifests in deploy/", .needs(.python(modules: ["yaml"])))
 struct ManifestTests {
     /// The oldest Kubernetes the manifests support (the appArmorProfile field) and the
     /// newest the validator knows.
@@ -26,9 +26,9 @@ struct ManifestTests {
 
     // MARK: - Schema and syntax
 
-    @Test("every object validates against the Kubernetes schemas, strictly (no unknown fields)")
+    @Test("every object validates against the Kubernetes schemas, strictly (no unknown fields)", .needs(.python(modules: ["yaml", "kubernetes_validate"])))
     func schemas() throws {
-        guard let python = ManifestTools.python("schemas", modules: ["kubernetes_validate"]) else { return }
+        let python = try ManifestTools.python()
         let files = try ManifestTools.files()
         for version in Self.kubernetesVersions {
             let result = try runCommand([python, "-m", "kubernetes_validate", "--strict", "--quiet", "-k", version] + files)
@@ -41,16 +41,16 @@ struct ManifestTests {
         }
     }
 
-    @Test("yamllint finds nothing (duplicate keys above all: a parser silently keeps the last one)")
+    @Test("yamllint finds nothing (duplicate keys above all: a parser silently keeps the last one)", .needs(.python(modules: ["yaml", "yamllint"])))
     func lint() throws {
-        guard let python = ManifestTools.python("lint", modules: ["yamllint"]) else { return }
+        let python = try ManifestTools.python()
         let result = try runCommand([python, "-m", "yamllint", "-f", "parsable", "-d", Self.yamllintConfig] + ManifestTools.files())
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 
     @Test("the manifests hold every kind a volume needs")
     func kinds() throws {
-        guard let manifests = try ManifestTools.load("kinds") else { return }
+        let manifests = try ManifestTools.load()
         let kinds = Set(manifests.map(\.kind))
         for wanted in ["StatefulSet", "Service", "PersistentVolumeClaim", "ServiceMonitor", "NetworkPolicy", "PersistentVolume"] {
             #expect(kinds.contains(wanted), "no \(wanted) in deploy/")
@@ -61,7 +61,7 @@ struct ManifestTests {
 
     @Test("one replica; probes on the http port with the right paths; grace period above the shutdown timeout")
     func probesAndGrace() throws {
-        guard let manifests = try ManifestTools.load("probesAndGrace") else { return }
+        let manifests = try ManifestTools.load()
         let sets = manifests.filter { $0.kind == "StatefulSet" }
         #expect(!sets.isEmpty)
         for set in sets {
@@ -92,7 +92,7 @@ struct ManifestTests {
 
     @Test("the block device comes from a Block PVC; no privileged mode; the capabilities and writable paths share-manager needs")
     func deviceAndPrivileges() throws {
-        guard let manifests = try ManifestTools.load("deviceAndPrivileges") else { return }
+        let manifests = try ManifestTools.load()
         let claims = manifests.filter { $0.kind == "PersistentVolumeClaim" }
         for set in manifests where set.kind == "StatefulSet" {
             let volumes = set.podSpec["volumes"] as? [[String: Any]] ?? []
@@ -141,7 +141,7 @@ struct ManifestTests {
 
     @Test("every environment variable names a flag of share-manager (OptionNames.all)")
     func environmentNamesFlags() throws {
-        guard let manifests = try ManifestTools.load("environmentNamesFlags") else { return }
+        let manifests = try ManifestTools.load()
         let known = try Set(ManifestTools.optionNames().map(Self.environmentVariable))
         #expect(known.contains("SHARE_MANAGER_VOLUME"), "OptionNames.all was not read from Options.swift")
         for set in manifests where set.kind == "StatefulSet" {
@@ -155,11 +155,9 @@ struct ManifestTests {
 
     @Test("share-manager accepts the container's arguments and environment (render exits 0)")
     func renderAcceptsEnvironment() throws {
-        guard let manifests = try ManifestTools.load("renderAcceptsEnvironment") else { return }
-        guard FileManager.default.isExecutableFile(atPath: Binaries.shareManager) else {
-            ManifestTools.skip("renderAcceptsEnvironment", "needs the share-manager binary (swift build)")
-            return
-        }
+        let manifests = try ManifestTools.load()
+        // `swift build --build-tests` builds it beside the tests: its absence is a failure, not a skip.
+        try #require(FileManager.default.isExecutableFile(atPath: Binaries.shareManager), "no share-manager binary at \(Binaries.shareManager)")
         for set in manifests where set.kind == "StatefulSet" {
             for container in set.containers {
                 var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
@@ -178,7 +176,7 @@ struct ManifestTests {
 
     @Test("a ClusterIP Service sends 2049/TCP to the Pod's NFS port, ready Pods only")
     func nfsService() throws {
-        guard let manifests = try ManifestTools.load("nfsService") else { return }
+        let manifests = try ManifestTools.load()
         for set in manifests where set.kind == "StatefulSet" {
             let services = manifests.filter { $0.kind == "Service" && $0.namespace == set.namespace && $0.selects(set.podLabels) }
             let nfs = services.filter { $0.string("spec", "clusterIP") != "None" }
@@ -201,7 +199,7 @@ struct ManifestTests {
 
     @Test("Prometheus can scrape: pod annotations and a ServiceMonitor that reach the http port at /metrics")
     func scraping() throws {
-        guard let manifests = try ManifestTools.load("scraping") else { return }
+        let manifests = try ManifestTools.load()
         let monitors = manifests.filter { $0.kind == "ServiceMonitor" }
         #expect(!monitors.isEmpty)
         for monitor in monitors {
@@ -231,7 +229,7 @@ struct ManifestTests {
 
     @Test("the NetworkPolicy opens only the NFS and http ports, each to named sources")
     func networkPolicy() throws {
-        guard let manifests = try ManifestTools.load("networkPolicy") else { return }
+        let manifests = try ManifestTools.load()
         let policies = manifests.filter { $0.kind == "NetworkPolicy" }
         #expect(!policies.isEmpty)
         for policy in policies {
@@ -255,7 +253,7 @@ struct ManifestTests {
 
     @Test("client PersistentVolumes mount vers=4.1,noresvport,softerr,timeo=600,retrans=5 from a volume's export")
     func clientMountOptions() throws {
-        guard let manifests = try ManifestTools.load("clientMountOptions") else { return }
+        let manifests = try ManifestTools.load()
         let served = Set(manifests.filter { $0.kind == "StatefulSet" }.flatMap(\.containers).compactMap { $0.environment["SHARE_MANAGER_VOLUME"] })
         let volumes = manifests.filter { $0.kind == "PersistentVolume" && at($0.object, "spec", "nfs") != nil }
         #expect(!volumes.isEmpty)
@@ -361,31 +359,14 @@ private enum ManifestTools {
         return files
     }
 
-    /// Prints why `test` skips; under SHARE_MANAGER_REQUIRE_INTEGRATION=1 that is a failure.
-    static func skip(_ test: String, _ why: String) {
-        FileHandle.standardError.write(Data("SKIP ManifestTests.\(test): \(why)\n".utf8))
-        if TestEnvironment.integrationRequired {
-            Issue.record("ManifestTests.\(test) cannot run here but SHARE_MANAGER_REQUIRE_INTEGRATION=1: \(why)")
-        }
+    /// The venv's python; the suite's `.needs(.python(...))` has checked it imports what the test uses.
+    static func python() throws -> String {
+        try #require(Binaries.python, "no test venv although the suite's gate found one")
     }
 
-    /// The venv's python when it can import `modules` (PyYAML always), else nil after saying why.
-    static func python(_ test: String, modules: [String] = []) -> String? {
-        guard let python = Binaries.python else {
-            skip(test, "needs the test venv (.venv, made by scripts/install-deps.sh)")
-            return nil
-        }
-        let imports = (["yaml"] + modules).joined(separator: ", ")
-        guard let check = try? runCommand([python, "-c", "import \(imports)"]), check.status == 0 else {
-            skip(test, "\(python) cannot import \(imports) (scripts/install-deps.sh installs kubernetes-validate and yamllint)")
-            return nil
-        }
-        return python
-    }
-
-    /// Every object in deploy/, or nil (after saying why) when there is no YAML parser.
-    static func load(_ test: String) throws -> [ManifestObject]? {
-        guard let python = python(test) else { return nil }
+    /// Every object in deploy/.
+    static func load() throws -> [ManifestObject] {
+        let python = try python()
         let result = try runCommand([python, converter] + files())
         try #require(result.status == 0, "the manifests do not parse: \(result.stderr)")
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])

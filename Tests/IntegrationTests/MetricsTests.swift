@@ -5,9 +5,8 @@ import TestSupport
 /// Ganesha's statistics and the process metrics on /metrics, from a real share-manager.
 @Suite("/metrics carries Ganesha's statistics, monotonic and bounded in time", .serialized, .timeLimit(.minutes(5)))
 struct MetricsTests {
-    @Test("1 MiB written and read over NFSv4.1 shows in export bytes and operations; promtool finds nothing")
+    @Test("1 MiB written and read over NFSv4.1 shows in export bytes and operations; promtool finds nothing", .realParts(python: true, extraTools: ["promtool"]))
     func clientIO() async throws {
-        guard realPartsAvailable("metricsClientIO", python: true) else { return }
         try await serving("vol-mio") { sm, process, dir in
             let before = await sm.scrape()
             let written = try nfsClient(["write", sm.nfsURL, "m.bin", "1048576"])
@@ -27,28 +26,23 @@ struct MetricsTests {
                 let rss = "share_manager_process_resident_memory_bytes{volume=\"vol-mio\",process=\"\(process)\"}"
                 #expect((after.values[rss] ?? 0) > 1_000_000, "\(rss) = \(after.values[rss] ?? -1)")
             }
-            if let promtool = TestEnvironment.which("promtool") {
-                let file = dir.file("metrics.txt")
-                try after.body.write(toFile: file, atomically: true, encoding: .utf8)
-                let check = try await runCommand(["/bin/sh", "-c", "\(promtool) check metrics < \(file)"])
-                #expect(check.status == 0 && (check.stdout + check.stderr).isEmpty, "promtool: \(check.stdout)\(check.stderr)")
-            }
+            let promtool = try #require(TestEnvironment.which("promtool"))
+            let file = dir.file("metrics.txt")
+            try after.body.write(toFile: file, atomically: true, encoding: .utf8)
+            let check = try await runCommand(["/bin/sh", "-c", "\(promtool) check metrics < \(file)"])
+            #expect(check.status == 0 && (check.stdout + check.stderr).isEmpty, "promtool: \(check.stdout)\(check.stderr)")
         }
     }
 
-    @Test("Ganesha killed between two scrapes: share-manager restarts it and no counter goes down")
+    @Test("Ganesha killed between two scrapes: share-manager restarts it and no counter goes down", .realParts(python: true))
     func restartKeepsCountersMonotonic() async throws {
-        guard realPartsAvailable("metricsRestart", python: true) else { return }
         try await serving("vol-mre") { sm, process, _ in
             #expect(try nfsClient(["write", sm.nfsURL, "r.bin", "65536"]).status == 0)
             let before = await sm.scrape()
             try #require(before.sum("share_manager_export_bytes_total", "write") >= 65536, "\(before.body)")
             let first = try sm.ganeshaPid()
             kill(first, SIGKILL)
-            let deadline = ContinuousClock.now + .seconds(20)
-            while ContinuousClock.now < deadline, (try? sm.ganeshaPid()) == first || (try? sm.ganeshaPid()) == nil {
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            #expect(await sm.waitForNewGanesha(replacing: first) != nil, "Ganesha was not restarted:\n\(process.output)")
             #expect(await sm.waitUntilReady(process, timeout: .seconds(20)), "not ready after the restart:\n\(process.output)")
             #expect(try nfsClient(["write", sm.nfsURL, "s.bin", "4096"]).status == 0)
             let after = await sm.scrape()
@@ -60,9 +54,8 @@ struct MetricsTests {
         }
     }
 
-    @Test("Ganesha stopped (SIGSTOP): /metrics still answers within 5 s and counts a scrape error")
+    @Test("Ganesha stopped (SIGSTOP): /metrics still answers within 5 s and counts a scrape error", .realParts())
     func hungGanesha() async throws {
-        guard realPartsAvailable("metricsHungGanesha") else { return }
         try await serving("vol-mhung") { sm, process, _ in
             let series = "share_manager_scrape_errors_total{volume=\"vol-mhung\"}"
             let before = try #require(await sm.scrape().values[series], "no \(series)")
@@ -79,9 +72,14 @@ struct MetricsTests {
             }
             kill(pid, SIGCONT)
             continued = true
-            // Answers again: once the pending calls are through, scrapes count no more errors.
-            try await Task.sleep(for: .seconds(3))
-            let settled = await sm.scrape().values[series] ?? -1
+            // Answers again: once the pending calls are through, scrapes count no more errors
+            // (two scrapes in a row agree), and the next one agrees too.
+            var settled = -1.0
+            let calm = await SocketProbe.waitUntil(timeout: .seconds(15)) {
+                settled = await sm.scrape().values[series] ?? -1
+                return await sm.scrape().values[series] == settled
+            }
+            #expect(calm, "\(series) still rising: \(settled)")
             #expect(await sm.scrape().values[series] == settled)
             #expect(process.isRunning)
         }

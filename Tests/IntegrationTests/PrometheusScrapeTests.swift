@@ -6,15 +6,13 @@ import TestSupport
 /// values come back through its query API.
 @Suite("a real Prometheus scrapes share-manager", .serialized, .timeLimit(.minutes(3)))
 struct PrometheusScrapeTests {
-    @Test("Prometheus scrapes /metrics: target up, share_manager_up and share_manager_exports are 1")
+    @Test("Prometheus scrapes /metrics: target up, share_manager_up and share_manager_exports are 1", .realParts(extraTools: ["prometheus"]))
     func scrape() async throws {
-        guard realPartsAvailable("prometheusScrape", extraTools: ["prometheus"]) else { return }
         try await withImage(prefix: "sm-prom") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-prom", dir: dir, image: image)
             let shareManager = try sm.start(name: "share-manager")
             try await stoppingAfterwards(shareManager) {
                 try #require(await sm.waitUntilReady(shareManager), "never ready:\n\(shareManager.output)")
-                let promPort = try freeTCPPort()
                 let config = dir.file("prometheus.yml")
                 try """
                 global:
@@ -27,10 +25,17 @@ struct PrometheusScrapeTests {
                 """.write(toFile: config, atomically: true, encoding: .utf8)
                 let prometheus = try ChildProcess(
                     [TestEnvironment.which("prometheus") ?? "prometheus", "--config.file=\(config)",
-                     "--storage.tsdb.path=\(dir.file("tsdb"))", "--web.listen-address=127.0.0.1:\(promPort)"],
+                     "--storage.tsdb.path=\(dir.file("tsdb"))", "--web.listen-address=127.0.0.1:0"],
                     logDirectory: dir.path, name: "prometheus"
                 )
                 try await stoppingAfterwards(prometheus) {
+                    // Port 0: where it listens is read from the kernel, once it does.
+                    var listening: UInt16?
+                    let up = await SocketProbe.waitUntil(timeout: .seconds(30)) {
+                        listening = SocketProbe.listeningTCPPort(pid: prometheus.pid)
+                        return listening != nil || !prometheus.isRunning
+                    }
+                    let promPort = try #require(up ? listening : nil, "Prometheus listens nowhere:\n\(prometheus.output)")
                     for query in ["up", "share_manager_up", "share_manager_exports"] {
                         let value = await queryUntilAnswered(port: promPort, query: query)
                         #expect(value == "1", "\(query) = \(value ?? "no answer")\n\(prometheus.output)")

@@ -22,9 +22,8 @@ struct RefusalTests {
         #expect(!SystemState.isMounted(sm.mountPoint))
     }
 
-    @Test("a LUKS header is refused")
+    @Test("a LUKS header is refused", .realParts(extraTools: ["cryptsetup"]))
     func luks() async throws {
-        guard realPartsAvailable("luks", extraTools: ["cryptsetup"]) else { return }
         try await withImage(prefix: "sm-luks", size: "32M") { dir, image in
             let key = dir.file("key")
             try "not-a-secret".write(toFile: key, atomically: true, encoding: .utf8)
@@ -38,9 +37,8 @@ struct RefusalTests {
         }
     }
 
-    @Test("random bytes with no signature are refused (they may be someone's encrypted data)")
+    @Test("random bytes with no signature are refused (they may be someone's encrypted data)", .realParts())
     func randomBytes() async throws {
-        guard realPartsAvailable("randomBytes") else { return }
         try await withImage(prefix: "sm-rand", size: "0") { dir, image in
             try await runCommand(["dd", "if=/dev/urandom", "of=\(image)", "bs=1M", "count=16", "status=none"])
             try await expectRefused(image, dir: dir, mentioning: "blank")
@@ -48,9 +46,8 @@ struct RefusalTests {
         }
     }
 
-    @Test("an image already attached and mounted elsewhere is refused")
+    @Test("an image already attached and mounted elsewhere is refused", .realParts())
     func attachedElsewhere() async throws {
-        guard realPartsAvailable("attachedElsewhere") else { return }
         let dir = try TemporaryDirectory(prefix: "sm-busy")
         defer { dir.remove() }
         let image = dir.file("busy.img")

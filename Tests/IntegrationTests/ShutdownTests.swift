@@ -6,9 +6,8 @@ import TestSupport
 /// a second signal escalates to SIGKILL and a lazy unmount, never a hang.
 @Suite("shutdown: orderly within the timeout, escalated when it cannot be", .serialized, .timeLimit(.minutes(5)))
 struct ShutdownTests {
-    @Test("SIGTERM while a client writes: exit 0 within the timeout, volume released, the writer reclaims on the next instance")
+    @Test("SIGTERM while a client writes: exit 0 within the timeout, volume released, the writer reclaims on the next instance", .realParts())
     func sigtermUnderWriteLoad() async throws {
-        guard realPartsAvailable("sigtermUnderWriteLoad") else { return }
         try await withImage(prefix: "sm-sd1") { dir, image in
             var sm = try ShareManagerUnderTest(volume: "vol-sd1", dir: dir, image: image)
             sm.gracePeriod = 60
@@ -19,6 +18,7 @@ struct ShutdownTests {
             try await stoppingAfterwards(writer.process) {
                 try await stoppingAfterwards(first) {
                     try #require(await writer.wait(for: "writing", timeout: .seconds(30)) != nil, "\(writer.events)")
+                    // Half a second of writes in flight: the load the stop is tested under.
                     try await Task.sleep(for: .milliseconds(500))
                     let asked = ContinuousClock.now
                     first.signal(SIGTERM)
@@ -48,9 +48,8 @@ struct ShutdownTests {
         }
     }
 
-    @Test("a Ganesha that cannot stop (SIGSTOPped): after --shutdown-timeout 2 it is killed, the volume lazily unmounted, exit 1")
+    @Test("a Ganesha that cannot stop (SIGSTOPped): after --shutdown-timeout 2 it is killed, the volume lazily unmounted, exit 1", .realParts())
     func escalationAfterTimeout() async throws {
-        guard realPartsAvailable("escalationAfterTimeout") else { return }
         try await withImage(prefix: "sm-sd2") { dir, image in
             var sm = try ShareManagerUnderTest(volume: "vol-sd2", dir: dir, image: image)
             sm.extra = ["--shutdown-timeout", "2"]
@@ -74,9 +73,8 @@ struct ShutdownTests {
         }
     }
 
-    @Test("a second SIGTERM escalates at once, long before the timeout")
+    @Test("a second SIGTERM escalates at once, long before the timeout", .realParts())
     func secondSignalEscalates() async throws {
-        guard realPartsAvailable("secondSignalEscalates") else { return }
         try await withImage(prefix: "sm-sd3") { dir, image in
             var sm = try ShareManagerUnderTest(volume: "vol-sd3", dir: dir, image: image)
             sm.extra = ["--shutdown-timeout", "30"]
@@ -87,6 +85,7 @@ struct ShutdownTests {
                 try await ProcessTable.stop(ganesha)
                 let asked = ContinuousClock.now
                 server.signal(SIGTERM)
+                // What is tested is that nothing happens: still stopping half a second later.
                 try await Task.sleep(for: .milliseconds(500))
                 #expect(server.isRunning, "one SIGTERM must not escalate")
                 server.signal(SIGTERM)

@@ -7,9 +7,8 @@ import TestSupport
 /// 30 s for Ganesha), and not as "see further up".
 @Suite("a child that exits during start-up", .timeLimit(.minutes(3)))
 struct StartFailureTests {
-    @Test("the private bus exits (its config includes a missing file): reported at once, with its status and last line")
+    @Test("the private bus exits (its config includes a missing file): reported at once, with its status and last line", .realParts())
     func busExits() async throws {
-        guard realPartsAvailable("busExits") else { return }
         try await withImage(prefix: "sm-sf1") { dir, image in
             var sm = try ShareManagerUnderTest(volume: "vol-sf1", dir: dir, image: image)
             let templates = try Self.copyTemplates(to: dir.file("templates")) { name, text in
@@ -27,9 +26,8 @@ struct StartFailureTests {
         }
     }
 
-    @Test("Ganesha exits (it cannot bind the NFS address): reported at once, with its status and last line")
+    @Test("Ganesha exits (it cannot bind the NFS address): reported at once, with its status and last line", .realParts())
     func ganeshaExits() async throws {
-        guard realPartsAvailable("ganeshaExits") else { return }
         try await withImage(prefix: "sm-sf2") { dir, image in
             var sm = try ShareManagerUnderTest(volume: "vol-sf2", dir: dir, image: image)
             // TEST-NET-1: an address no interface here has, so Ganesha's bind fails.

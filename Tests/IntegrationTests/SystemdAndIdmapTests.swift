@@ -6,9 +6,8 @@ import TestSupport
 /// ID-mapping settings as Ganesha and Prometheus see them.
 @Suite("systemd notifications and the ID-mapping domain", .serialized, .timeLimit(.minutes(3)))
 struct SystemdAndIdmapTests {
-    @Test("READY=1 once serving and STOPPING=1 on SIGTERM reach NOTIFY_SOCKET; the idmap domain is rendered and exported")
+    @Test("READY=1 once serving and STOPPING=1 on SIGTERM reach NOTIFY_SOCKET; the idmap domain is rendered and exported", .realParts())
     func notifyAndIdmap() async throws {
-        guard realPartsAvailable("notifyAndIdmap") else { return }
         try await withImage(prefix: "sm-notify") { dir, image in
             let socket = try NotifySocket(path: dir.file("notify.sock"))
             defer { socket.close() }

@@ -9,9 +9,8 @@ extension VolumeStateTests {
         try await runCommand(["blkid", "-p", "-o", "value", "-s", field, image]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    @Test("a pending ext4 holding a user's files is refused untouched, and served as it is with --recovery-dir")
+    @Test("a pending ext4 holding a user's files is refused untouched, and served as it is with --recovery-dir", .realParts(python: true))
     func pendingWithUserFiles() async throws {
-        guard realPartsAvailable("pendingWithUserFiles", python: true) else { return }
         try await withImage(prefix: "sm-pending-data") { dir, image in
             try await RawHTTP.offPoolThrowing {
                 _ = try runCommand(["mkfs.ext4", "-q", "-F", "-L", "sm-pending", image])
@@ -39,9 +38,8 @@ extension VolumeStateTests {
         }
     }
 
-    @Test("a pending ext4 holding only what mkfs wrote is finished without a second mkfs")
+    @Test("a pending ext4 holding only what mkfs wrote is finished without a second mkfs", .realParts())
     func pendingOnlyMkfs() async throws {
-        guard realPartsAvailable("pendingOnlyMkfs") else { return }
         try await withImage(prefix: "sm-pending-empty") { dir, image in
             _ = try await runCommand(["mkfs.ext4", "-q", "-F", "-L", "sm-pending", image])
             let uuid = try await blkid("UUID", image)
@@ -59,9 +57,8 @@ extension VolumeStateTests {
         }
     }
 
-    @Test("a volume formatted before the label was kept (marker, no label) is labelled and served at /data")
+    @Test("a volume formatted before the label was kept (marker, no label) is labelled and served at /data", .realParts(python: true))
     func legacyVolume() async throws {
-        guard realPartsAvailable("legacyVolume", python: true) else { return }
         try await withImage(prefix: "sm-legacy") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-legacy", dir: dir, image: image)
             let first = try sm.start(name: "format")

@@ -29,7 +29,7 @@ struct TrustedPathTests {
         }
     }
 
-    @Test("a state dir or a parent others can write, or owned by another uid, is refused and named")
+    @Test("a state dir or a parent others can write, or owned by another uid, is refused and named", .needs(.root))
     func refused() throws {
         let dir = try TemporaryDirectory(prefix: "sm-trusted")
         defer { dir.remove() }
@@ -72,7 +72,7 @@ struct TrustedPathTests {
         #expect(refusal(dir.file("root-link")) == nil)
     }
 
-    @Test("prepare creates a missing state dir as root's, 0700, and refuses an open one untouched")
+    @Test("prepare creates a missing state dir as root's, 0700, and refuses an open one untouched", .needs(.root))
     func prepare() throws {
         let dir = try TemporaryDirectory(prefix: "sm-trusted")
         defer { dir.remove() }
@@ -85,7 +85,7 @@ struct TrustedPathTests {
         #expect(!FileManager.default.fileExists(atPath: open + "/state"))
     }
 
-    @Test("the token file must be root's: another owner, group or other access, or a link to such a file is refused")
+    @Test("the token file must be root's: another owner, group or other access, or a link to such a file is refused", .needs(.root))
     func tokenOwner() throws {
         let dir = try TemporaryDirectory(prefix: "sm-token-owner")
         defer { dir.remove() }

@@ -48,6 +48,11 @@ public final class ChildProcess: @unchecked Sendable {
         }
     }
 
+    /// True once the process wrote `text` to stdout.
+    public func printed(_ text: String) -> Bool {
+        ((try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "").contains(text)
+    }
+
     public var output: String {
         let out = (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? ""
         let err = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""

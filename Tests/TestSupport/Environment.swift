@@ -3,7 +3,7 @@ import Foundation
 /// What the machine offers the tests, and whether a missing piece is a skip or a failure.
 ///
 /// CI sets `SHARE_MANAGER_REQUIRE_INTEGRATION=1` so that a test needing root, Ganesha or a
-/// loop device fails instead of skipping: nothing is skipped silently there.
+/// loop device fails instead of skipping: nothing is skipped silently there (``RealParts``).
 public enum TestEnvironment {
     public static var isRoot: Bool { geteuid() == 0 }
 
@@ -20,25 +20,6 @@ public enum TestEnvironment {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
-    }
-
-    /// Why a test that needs `tools` (and root, when `root` is true) cannot run here, or nil when it can.
-    /// Printed by the caller, so a skip always says why.
-    public static func missing(tools: [String], root: Bool = true) -> String? {
-        var reasons: [String] = []
-        if root && !isRoot { reasons.append("needs root") }
-        let absent = tools.filter { which($0) == nil }
-        if !absent.isEmpty { reasons.append("needs " + absent.joined(separator: ", ") + " (run scripts/test.sh, which installs them)") }
-        return reasons.isEmpty ? nil : reasons.joined(separator: "; ")
-    }
-
-    /// True when a test may run. When it may not, prints why; under CI's
-    /// `SHARE_MANAGER_REQUIRE_INTEGRATION=1` that is a failure (the caller records it).
-    public static func canRun(_ test: String, tools: [String], root: Bool = true) -> Bool {
-        guard let why = missing(tools: tools, root: root) else { return true }
-        let line = "SKIP \(test): \(why)\n"
-        FileHandle.standardError.write(Data(line.utf8))
-        return false
     }
 
     /// The folder that holds the built products (`share-manager` next to the test bundle).

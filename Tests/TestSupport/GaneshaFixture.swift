@@ -1,5 +1,6 @@
 import Foundation
 import GaneshaConfig
+import Synchronization
 
 /// A real `ganesha.nfsd` on its own private bus, with no export: tests add them over D-Bus.
 ///
@@ -8,19 +9,20 @@ public final class GaneshaFixture: Sendable {
     public let bus: PrivateBus
     /// Holds the config, log, pid file, recovery root and whatever the test adds.
     public let directory: TemporaryDirectory
-    public let port: UInt16
     public let process: ChildProcess
+    /// Ganesha's choice (it starts with `NFS_Port = 0`), known once ``waitUntilReady(timeout:isRegistered:)`` returned.
+    public var port: UInt16 { listening.withLock { $0 } ?? 0 }
+    private let listening = Mutex<UInt16?>(nil)
 
     public var logPath: String { directory.file("ganesha.log") }
 
-    private init(bus: PrivateBus, directory: TemporaryDirectory, port: UInt16, process: ChildProcess) {
+    private init(bus: PrivateBus, directory: TemporaryDirectory, process: ChildProcess) {
         self.bus = bus
         self.directory = directory
-        self.port = port
         self.process = process
     }
 
-    /// Starts a bus, then Ganesha on it, listening on a fresh port of 127.0.0.1.
+    /// Starts a bus, then Ganesha on it, listening on a port of 127.0.0.1 it chooses.
     /// Call ``waitUntilReady(timeout:isRegistered:)`` before talking to it.
     public static func start() async throws -> GaneshaFixture {
         guard let executable = TestEnvironment.which("ganesha.nfsd") else {
@@ -35,10 +37,9 @@ public final class GaneshaFixture: Sendable {
             throw error
         }
         do {
-            let port = try freeTCPPort()
             try FileManager.default.createDirectory(atPath: directory.file("recovery"), withIntermediateDirectories: true)
             let configPath = directory.file("ganesha.conf")
-            try mainConfig(port: port, recoveryRoot: directory.file("recovery"), version: installedGaneshaVersion(executable))
+            try mainConfig(port: 0, recoveryRoot: directory.file("recovery"), version: installedGaneshaVersion(executable))
                 .write(toFile: configPath, atomically: true, encoding: .utf8)
             var environment = ProcessInfo.processInfo.environment
             environment["DBUS_SYSTEM_BUS_ADDRESS"] = bus.address
@@ -46,7 +47,7 @@ public final class GaneshaFixture: Sendable {
                 [executable, "-F", "-f", configPath, "-L", directory.file("ganesha.log"),
                  "-p", directory.file("ganesha.pid")],
                 environment: environment, logDirectory: directory.path, name: "ganesha")
-            return GaneshaFixture(bus: bus, directory: directory, port: port, process: process)
+            return GaneshaFixture(bus: bus, directory: directory, process: process)
         } catch {
             directory.remove()
             await bus.stop()
@@ -91,11 +92,14 @@ public final class GaneshaFixture: Sendable {
     }
 
     /// Waits until Ganesha owns its bus name (`isRegistered`, asked through the client
-    /// under test) and its NFS port accepts TCP; throws with its log otherwise.
+    /// under test) and listens on its NFS port, which it then accepts TCP on; throws with
+    /// its log otherwise.
     public func waitUntilReady(timeout: Duration = .seconds(15), isRegistered: () async -> Bool) async throws {
         let ready = await SocketProbe.waitUntil(timeout: timeout) {
-            guard process.isRunning else { return false }
-            return SocketProbe.tcpPortAccepts(port) ? await isRegistered() : false
+            guard process.isRunning, let port = SocketProbe.listeningTCPPort(pid: process.pid),
+                  SocketProbe.tcpPortAccepts(port) else { return false }
+            listening.withLock { $0 = port }
+            return await isRegistered()
         }
         guard ready else {
             throw FixtureError("Ganesha was not ready within \(timeout) (running: \(process.isRunning))\n\(diagnostics)")

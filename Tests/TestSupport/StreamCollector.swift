@@ -30,3 +30,21 @@ public func collect<Element: Sendable>(_ stream: AsyncStream<Element>, for windo
         return result
     }
 }
+
+/// The first element of `stream` within `timeout`, or nil when none came (or it finished).
+/// Ending the wait ends the stream too, as any cancelled consumer does.
+public func firstElement<Element: Sendable>(of stream: AsyncStream<Element>, within timeout: Duration) async -> Element? {
+    await withTaskGroup(of: Element?.self) { group in
+        group.addTask {
+            for await element in stream { return element }
+            return nil
+        }
+        group.addTask {
+            try? await Task.sleep(for: timeout)
+            return nil
+        }
+        let first = await group.next() ?? nil
+        group.cancelAll()
+        return first
+    }
+}

@@ -9,9 +9,8 @@ extension DeviceIntegration.Adopt {
     /// Issue 16 rows 3 and 4: a client-planted marker (with `data/` and recovery records
     /// beside it) made the next start take the volume for its own and export `/data`, or
     /// refused every later start. Now the volume is adopted as before, at its root.
-    @Test(arguments: PlantedMarker.allCases)
+    @Test(.deviceParts(), arguments: PlantedMarker.allCases)
     func plantedMarkerChangesNothing(_ planted: PlantedMarker) async throws {
-        guard mayRun("plantedMarkerChangesNothing(\(planted))") else { return }
         try await Scratch.with { scratch in
             let image = try scratch.image(mebibytes: 64)
             _ = try makeForeignExt4(scratch, image)
@@ -33,8 +32,7 @@ extension DeviceIntegration.Adopt {
     /// A volume formatted before the label was kept (marker, no label, only the layout at its
     /// root): without a recovery dir it is taken as this volume's and labelled; a client of an
     /// adopted volume cannot use that, since an adopted volume always runs with a recovery dir.
-    @Test func legacyVolumeIsLabelled() async throws {
-        guard mayRun("legacyVolumeIsLabelled", extraTools: ["e2label"]) else { return }
+    @Test(.deviceParts(extraTools: ["e2label"])) func legacyVolumeIsLabelled() async throws {
         try await Scratch.with { scratch in
             let image = try scratch.image(mebibytes: 64)
             let first = try await scratch.preparer(image).prepare()

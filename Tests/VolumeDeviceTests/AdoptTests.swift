@@ -17,8 +17,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func adoptedWithRecoveryDir() async throws {
-            guard mayRun("adoptedWithRecoveryDir") else { return }
+        @Test(.deviceParts()) func adoptedWithRecoveryDir() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let names = try makeForeignExt4(scratch, image)
@@ -38,8 +37,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func adoptedWithoutRecoveryDirIsRefusedUntouched() async throws {
-            guard mayRun("adoptedWithoutRecoveryDirIsRefusedUntouched") else { return }
+        @Test(.deviceParts()) func adoptedWithoutRecoveryDirIsRefusedUntouched() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 _ = try makeForeignExt4(scratch, image)
@@ -51,8 +49,7 @@ extension DeviceIntegration {
         }
 
         /// Another volume's marker stays refused even when a recovery dir is given.
-        @Test func otherVolumeIsNotAdopted() async throws {
-            guard mayRun("otherVolumeIsNotAdopted") else { return }
+        @Test(.deviceParts()) func otherVolumeIsNotAdopted() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 try await VolumePreparer.release(try await scratch.preparer(image, volume: "vol-b").prepare(), logger: testLogger)
@@ -62,8 +59,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func recoveryDirBelowMountPointIsRefused() async throws {
-            guard mayRun("recoveryDirBelowMountPointIsRefused") else { return }
+        @Test(.deviceParts()) func recoveryDirBelowMountPointIsRefused() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 for dir in [scratch.mountPoint + "/records", scratch.mountPoint, "relative/records"] {

@@ -6,8 +6,7 @@ import TestSupport
 extension DeviceIntegration {
     @Suite struct Check {
         /// An ext4 whose errors e2fsck -p will not repair on its own is not mounted.
-        @Test func ext4WithErrorsLeftIsNotMounted() async throws {
-            guard mayRun("ext4WithErrorsLeftIsNotMounted", extraTools: ["debugfs"]) else { return }
+        @Test(.deviceParts(extraTools: ["debugfs"])) func ext4WithErrorsLeftIsNotMounted() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let prepared = try await scratch.preparer(image).prepare()
@@ -30,8 +29,7 @@ extension DeviceIntegration {
 
         /// A filesystem of ours (labelled `sm-volume`) whose marker is gone is damaged: refused,
         /// neither formatted again nor adopted.
-        @Test func layoutWithoutMarkerIsRefused() async throws {
-            guard mayRun("layoutWithoutMarkerIsRefused") else { return }
+        @Test(.deviceParts()) func layoutWithoutMarkerIsRefused() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let prepared = try await scratch.preparer(image).prepare()
@@ -47,8 +45,7 @@ extension DeviceIntegration {
         }
 
         /// Damage e2fsck -p repairs on its own: the volume is repaired, then mounted.
-        @Test func ext4RepairedByPreenIsMounted() async throws {
-            guard mayRun("ext4RepairedByPreenIsMounted", extraTools: ["debugfs"]) else { return }
+        @Test(.deviceParts(extraTools: ["debugfs"])) func ext4RepairedByPreenIsMounted() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let prepared = try await scratch.preparer(image).prepare()

@@ -20,9 +20,8 @@ extension DeviceIntegration {
         static let cases: [Case] = [.init(filesystem: .ext4, fill: .blocks), .init(filesystem: .ext4, fill: .inodes),
                                     .init(filesystem: .xfs, fill: .blocks), .init(filesystem: .ext4, fill: .inodes, adopted: true)]
 
-        @Test(arguments: cases)
+        @Test(.deviceParts(extraTools: ["mkfs.xfs"]), arguments: cases)
         func fullIsNotReadOnly(_ full: Case) async throws {
-            guard mayRun("fullIsNotReadOnly", extraTools: ["mkfs.xfs"]) else { return }
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: full.filesystem == .xfs ? 320 : 64)
                 if full.adopted { try await mustRun(["mkfs.ext4", "-q", "-F", image]) }

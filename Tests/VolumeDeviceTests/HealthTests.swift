@@ -6,8 +6,7 @@ import TestSupport
 /// Filesystems that stop taking writes under a read-write share, and fstrim.
 extension DeviceIntegration {
     @Suite struct Health {
-        @Test func healthyVolumeAndTrim() async throws {
-            guard mayRun("healthyVolumeAndTrim", extraTools: ["fstrim"]) else { return }
+        @Test(.deviceParts(extraTools: ["fstrim"])) func healthyVolumeAndTrim() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let prepared = try await scratch.preparer(image).prepare()
@@ -22,8 +21,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func ext4ErrorMakesItReadOnly() async throws {
-            guard mayRun("ext4ErrorMakesItReadOnly") else { return }
+        @Test(.deviceParts()) func ext4ErrorMakesItReadOnly() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let prepared = try await scratch.preparer(image).prepare()
@@ -41,8 +39,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func xfsShutdownMakesItReadOnly() async throws {
-            guard mayRun("xfsShutdownMakesItReadOnly", extraTools: ["mkfs.xfs", "xfs_io"]) else { return }
+        @Test(.deviceParts(extraTools: ["mkfs.xfs", "xfs_io"])) func xfsShutdownMakesItReadOnly() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 320)
                 let prepared = try await scratch.preparer(image, fsType: .xfs).prepare()
@@ -59,8 +56,7 @@ extension DeviceIntegration {
         /// The probe of an adopted filesystem writes at its root, which is what is exported,
         /// and leaves no name there: whatever the users keep under the name the probe once
         /// had (a file, a folder, a symlink) stays as it is, and the volume stays healthy.
-        @Test func adoptedVolumeIsProbedAtItsRoot() async throws {
-            guard mayRun("adoptedVolumeIsProbedAtItsRoot") else { return }
+        @Test(.deviceParts()) func adoptedVolumeIsProbedAtItsRoot() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 try await mustRun(["mkfs.ext4", "-q", "-F", image])
@@ -82,8 +78,7 @@ extension DeviceIntegration {
         }
 
         /// A read-only share is mounted ro, writes nothing, and is healthy that way.
-        @Test func readOnlyShare() async throws {
-            guard mayRun("readOnlyShare") else { return }
+        @Test(.deviceParts()) func readOnlyShare() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let blank = try await untouchedRefusal(scratch.preparer(image, readOnly: true), image: image)

@@ -6,8 +6,7 @@ import TestSupport
 /// Devices someone else already uses: two mounts of one filesystem corrupt it.
 extension DeviceIntegration {
     @Suite struct InUse {
-        @Test func imageAttachedElsewhere() async throws {
-            guard mayRun("imageAttachedElsewhere") else { return }
+        @Test(.deviceParts()) func imageAttachedElsewhere() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let other = try attachElsewhere(image)
@@ -20,8 +19,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func imageAttachedAndMountedElsewhere() async throws {
-            guard mayRun("imageAttachedAndMountedElsewhere") else { return }
+        @Test(.deviceParts()) func imageAttachedAndMountedElsewhere() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 // No lazy initialisation: a background writer would change the checksum by itself.
@@ -42,8 +40,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func loopDeviceSharingItsBackingFile() async throws {
-            guard mayRun("loopDeviceSharingItsBackingFile") else { return }
+        @Test(.deviceParts()) func loopDeviceSharingItsBackingFile() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let first = try attachElsewhere(image)
@@ -56,8 +53,7 @@ extension DeviceIntegration {
 
         /// A loop number freed and taken by another volume must survive a late detach of the
         /// first: that is how one test's cleanup once pulled another's device away.
-        @Test func detachLeavesAnotherImagesLoopAlone() async throws {
-            guard mayRun("detachLeavesAnotherImagesLoopAlone") else { return }
+        @Test(.deviceParts()) func detachLeavesAnotherImagesLoopAlone() async throws {
             try await Scratch.with { scratch in
                 let mine = try scratch.image("mine.img", mebibytes: 16)
                 let theirs = try scratch.image("theirs.img", mebibytes: 16)
@@ -72,8 +68,7 @@ extension DeviceIntegration {
 
         /// An open file keeps the filesystem busy: the unmount retries, then says so, and it
         /// succeeds once the file is closed.
-        @Test func busyUnmountRetriesThenFails() async throws {
-            guard mayRun("busyUnmountRetriesThenFails") else { return }
+        @Test(.deviceParts()) func busyUnmountRetriesThenFails() async throws {
             try await Scratch.with { scratch in
                 try FileManager.default.createDirectory(atPath: scratch.mountPoint, withIntermediateDirectories: true)
                 try await mustRun(["mount", "-t", "tmpfs", "tmpfs", scratch.mountPoint])
@@ -91,8 +86,7 @@ extension DeviceIntegration {
 
         /// Another process holding the device open turns LOOP_CLR_FD into "clear at last
         /// close": the detach waits for that close, and says when it did not come.
-        @Test func detachWaitsForAnotherOpenerToLetGo() async throws {
-            guard mayRun("detachWaitsForAnotherOpenerToLetGo") else { return }
+        @Test(.deviceParts()) func detachWaitsForAnotherOpenerToLetGo() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 16)
                 let loop = try attachElsewhere(image)
@@ -115,8 +109,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func mountPointAlreadyMounted() async throws {
-            guard mayRun("mountPointAlreadyMounted") else { return }
+        @Test(.deviceParts()) func mountPointAlreadyMounted() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 try FileManager.default.createDirectory(atPath: scratch.mountPoint, withIntermediateDirectories: true)

@@ -8,8 +8,7 @@ import TestSupport
 /// the emptiness rule judges the folder beneath only after the release.
 extension DeviceIntegration {
     @Suite struct LeftoverMount {
-        @Test func deadInstancesMountIsReleasedAndPreparedAgain() async throws {
-            guard mayRun("deadInstancesMountIsReleasedAndPreparedAgain") else { return }
+        @Test(.deviceParts()) func deadInstancesMountIsReleasedAndPreparedAgain() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let dead = try await scratch.preparer(image).prepare()
@@ -23,8 +22,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func liveInstancesMountIsRefusedAndKept() async throws {
-            guard mayRun("liveInstancesMountIsRefusedAndKept") else { return }
+        @Test(.deviceParts()) func liveInstancesMountIsRefusedAndKept() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let live = try await scratch.preparer(image).prepare()
@@ -39,8 +37,7 @@ extension DeviceIntegration {
 
         /// Beneath the leftover mount someone left a file: the release comes first, then the
         /// emptiness rule refuses the folder.
-        @Test func folderBeneathALeftoverIsJudgedAfterTheRelease() async throws {
-            guard mayRun("folderBeneathALeftoverIsJudgedAfterTheRelease") else { return }
+        @Test(.deviceParts()) func folderBeneathALeftoverIsJudgedAfterTheRelease() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let dead = try await scratch.preparer(image).prepare()

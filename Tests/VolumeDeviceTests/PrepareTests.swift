@@ -5,8 +5,7 @@ import TestSupport
 
 extension DeviceIntegration {
     @Suite struct Prepare {
-        @Test func blankImageIsFormattedOnceAndKept() async throws {
-            guard mayRun("blankImageIsFormattedOnceAndKept") else { return }
+        @Test(.deviceParts()) func blankImageIsFormattedOnceAndKept() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let first = try await scratch.preparer(image).prepare()
@@ -35,8 +34,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func blankImageIsFormattedAsXFS() async throws {
-            guard mayRun("blankImageIsFormattedAsXFS", extraTools: ["mkfs.xfs"]) else { return }
+        @Test(.deviceParts(extraTools: ["mkfs.xfs"])) func blankImageIsFormattedAsXFS() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 320)
                 let first = try await scratch.preparer(image, fsType: .xfs).prepare()
@@ -50,8 +48,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func xfsOnSmallImageIsRefusedUntouched() async throws {
-            guard mayRun("xfsOnSmallImageIsRefusedUntouched", extraTools: ["mkfs.xfs"]) else { return }
+        @Test(.deviceParts(extraTools: ["mkfs.xfs"])) func xfsOnSmallImageIsRefusedUntouched() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let error = try await untouchedRefusal(scratch.preparer(image, fsType: .xfs), image: image)
@@ -60,8 +57,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func otherFilesystemThanRequestedIsRefused() async throws {
-            guard mayRun("otherFilesystemThanRequestedIsRefused", extraTools: ["mkfs.xfs"]) else { return }
+        @Test(.deviceParts(extraTools: ["mkfs.xfs"])) func otherFilesystemThanRequestedIsRefused() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 try await VolumePreparer.release(try await scratch.preparer(image).prepare(), logger: testLogger)
@@ -70,8 +66,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func operatorOptionsAreUsed() async throws {
-            guard mayRun("operatorOptionsAreUsed", extraTools: ["dumpe2fs"]) else { return }
+        @Test(.deviceParts(extraTools: ["dumpe2fs"])) func operatorOptionsAreUsed() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let preparer = scratch.preparer(image, mkfsOptions: ["-b", "4096", "-i", "65536"], mountOptions: ["noatime,nodev"])
@@ -85,8 +80,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func invalidOptionsAreRefusedBeforeAnything() async throws {
-            guard mayRun("invalidOptionsAreRefusedBeforeAnything") else { return }
+        @Test(.deviceParts()) func invalidOptionsAreRefusedBeforeAnything() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let mkfs = try await untouchedRefusal(scratch.preparer(image, mkfsOptions: ["-L", "mine"]), image: image)
@@ -99,9 +93,8 @@ extension DeviceIntegration {
 
         /// A newer layout needs a newer share-manager; one below 1 was never written (no older
         /// layout exists yet to migrate), so it is damage.
-        @Test(arguments: [2, 0])
+        @Test(.deviceParts(), arguments: [2, 0])
         func unknownLayoutIsRefused(version: Int) async throws {
-            guard mayRun("unknownLayoutIsRefused(\(version))") else { return }
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let prepared = try await scratch.preparer(image).prepare()

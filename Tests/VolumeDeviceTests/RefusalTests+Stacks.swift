@@ -6,8 +6,7 @@ import TestSupport
 /// Partition tables and the signatures of storage stacks (LVM, bcache): each is someone's
 /// data and refused untouched.
 extension DeviceIntegration.Refusal {
-    @Test func gptPartitionTable() async throws {
-        guard mayRun("gptPartitionTable", extraTools: ["sfdisk"]) else { return }
+    @Test(.deviceParts(extraTools: ["sfdisk"])) func gptPartitionTable() async throws {
         try await Scratch.with { scratch in
             let image = try scratch.image(mebibytes: 64)
             try #require(try await runCommand(["sfdisk", "--quiet", image], stdin: Data("label: gpt\n,,L\n".utf8)).status == 0)
@@ -16,8 +15,7 @@ extension DeviceIntegration.Refusal {
     }
 
     /// pvcreate needs no device-mapper: it only writes the LVM2 label and metadata.
-    @Test func lvmPhysicalVolume() async throws {
-        guard mayRun("lvmPhysicalVolume", extraTools: ["pvcreate"]) else { return }
+    @Test(.deviceParts(extraTools: ["pvcreate"])) func lvmPhysicalVolume() async throws {
         try await Scratch.with { scratch in
             let image = try scratch.image(mebibytes: 64)
             let loop = try attachElsewhere(image)
@@ -28,8 +26,7 @@ extension DeviceIntegration.Refusal {
         }
     }
 
-    @Test func bcacheBackingDevice() async throws {
-        guard mayRun("bcacheBackingDevice", extraTools: ["make-bcache"]) else { return }
+    @Test(.deviceParts(extraTools: ["make-bcache"])) func bcacheBackingDevice() async throws {
         try await Scratch.with { scratch in
             let image = try scratch.image(mebibytes: 64)
             try await mustRun(["make-bcache", "-B", image])

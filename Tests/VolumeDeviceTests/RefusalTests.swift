@@ -15,8 +15,7 @@ extension DeviceIntegration {
             #expect(try !MountTable.current().isMountPoint(scratch.mountPoint))
         }
 
-        @Test func otherVolumesMarker() async throws {
-            guard mayRun("otherVolumesMarker") else { return }
+        @Test(.deviceParts()) func otherVolumesMarker() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 try await VolumePreparer.release(try await scratch.preparer(image, volume: "vol-b").prepare(), logger: testLogger)
@@ -25,8 +24,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func ext4WithoutMarker() async throws {
-            guard mayRun("ext4WithoutMarker") else { return }
+        @Test(.deviceParts()) func ext4WithoutMarker() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 try await mustRun(["mkfs.ext4", "-q", "-F", image])
@@ -36,8 +34,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func luks() async throws {
-            guard mayRun("luks", extraTools: ["cryptsetup"]) else { return }
+        @Test(.deviceParts(extraTools: ["cryptsetup"])) func luks() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let key = scratch.directory.file("key")
@@ -51,8 +48,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func randomDataAtBothEnds() async throws {
-            guard mayRun("randomDataAtBothEnds") else { return }
+        @Test(.deviceParts()) func randomDataAtBothEnds() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 try overwrite(image, at: 0, with: randomBytes(1 << 20))
@@ -61,8 +57,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func smallImageFullOfRandomData() async throws {
-            guard mayRun("smallImageFullOfRandomData") else { return }
+        @Test(.deviceParts()) func smallImageFullOfRandomData() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 1)
                 try overwrite(image, at: 0, with: randomBytes(1 << 20))
@@ -70,8 +65,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func oneByteInLastMiB() async throws {
-            guard mayRun("oneByteInLastMiB") else { return }
+        @Test(.deviceParts()) func oneByteInLastMiB() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 try overwrite(image, at: (64 << 20) - 4096, with: [0x01])
@@ -79,8 +73,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func swapSignature() async throws {
-            guard mayRun("swapSignature", extraTools: ["mkswap"]) else { return }
+        @Test(.deviceParts(extraTools: ["mkswap"])) func swapSignature() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 try await mustRun(["mkswap", image])
@@ -90,8 +83,7 @@ extension DeviceIntegration {
 
         /// sfdisk and parted are absent here, so without them the table is written by hand: one
         /// Linux partition entry and the 0x55AA boot signature, which is all blkid looks for.
-        @Test func partitionTable() async throws {
-            guard mayRun("partitionTable") else { return }
+        @Test(.deviceParts()) func partitionTable() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 if TestEnvironment.which("sfdisk") != nil {
@@ -105,8 +97,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func ext4AndXFSAtOnce() async throws {
-            guard mayRun("ext4AndXFSAtOnce", extraTools: ["mkfs.xfs"]) else { return }
+        @Test(.deviceParts(extraTools: ["mkfs.xfs"])) func ext4AndXFSAtOnce() async throws {
             try await Scratch.with { scratch in
                 let xfs = try scratch.image("xfs.img", mebibytes: 320)
                 try await mustRun(["mkfs.xfs", "-q", "-f", xfs])

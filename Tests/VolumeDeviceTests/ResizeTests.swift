@@ -6,9 +6,8 @@ import TestSupport
 /// Devices whose size changed since the filesystem was made.
 extension DeviceIntegration {
     @Suite struct Resize {
-        @Test(arguments: FilesystemType.allCases)
+        @Test(.deviceParts(extraTools: ["mkfs.xfs", "xfs_info", "dumpe2fs"]), arguments: FilesystemType.allCases)
         func shrunkDeviceIsRefusedUntouched(fsType: FilesystemType) async throws {
-            guard mayRun("shrunkDeviceIsRefusedUntouched(\(fsType))", extraTools: ["mkfs.xfs", "xfs_info", "dumpe2fs"]) else { return }
             try await Scratch.with { scratch in
                 let size = fsType == .xfs ? 400 : 128
                 let image = try scratch.image(mebibytes: size)
@@ -23,8 +22,7 @@ extension DeviceIntegration {
 
         /// The test machine's root lacks CAP_SYS_RESOURCE, so online resize2fs may fail; the
         /// next start grows ext4 offline either way.
-        @Test func ext4GrowsOnlineOrAtTheNextStart() async throws {
-            guard mayRun("ext4GrowsOnlineOrAtTheNextStart", extraTools: ["resize2fs", "dumpe2fs"]) else { return }
+        @Test(.deviceParts(extraTools: ["resize2fs", "dumpe2fs"])) func ext4GrowsOnlineOrAtTheNextStart() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 64)
                 let grower = FilesystemGrower(logger: testLogger)
@@ -56,8 +54,7 @@ extension DeviceIntegration {
             }
         }
 
-        @Test func xfsGrowsOnline() async throws {
-            guard mayRun("xfsGrowsOnline", extraTools: ["mkfs.xfs", "xfs_growfs", "xfs_info"]) else { return }
+        @Test(.deviceParts(extraTools: ["mkfs.xfs", "xfs_growfs", "xfs_info"])) func xfsGrowsOnline() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 320)
                 let prepared = try await scratch.preparer(image, fsType: .xfs).prepare()
@@ -74,8 +71,7 @@ extension DeviceIntegration {
         }
 
         /// xfs grown while share-manager was stopped is grown at the next start, after the mount.
-        @Test func xfsGrowsAtStart() async throws {
-            guard mayRun("xfsGrowsAtStart", extraTools: ["mkfs.xfs", "xfs_growfs", "xfs_info"]) else { return }
+        @Test(.deviceParts(extraTools: ["mkfs.xfs", "xfs_growfs", "xfs_info"])) func xfsGrowsAtStart() async throws {
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: 320)
                 try await VolumePreparer.release(try await scratch.preparer(image, fsType: .xfs).prepare(), logger: testLogger)

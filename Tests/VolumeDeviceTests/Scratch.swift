@@ -15,15 +15,11 @@ let testLogger = Logger(label: "VolumeDeviceTests")
 /// The tools every device test needs.
 let deviceTools = ["losetup", "blkid", "wipefs", "mount", "umount", "mkfs.ext4", "e2fsck"]
 
-/// True when `test` may run here; otherwise says why, and fails under CI's
-/// SHARE_MANAGER_REQUIRE_INTEGRATION=1.
-func mayRun(_ test: String, extraTools: [String] = []) -> Bool {
-    let tools = deviceTools + extraTools
-    if TestEnvironment.canRun(test, tools: tools) { return true }
-    if TestEnvironment.integrationRequired {
-        Issue.record("\(test) cannot run: \(TestEnvironment.missing(tools: tools) ?? "unknown reason")")
+extension Trait where Self == ConditionTrait {
+    /// Root and the device tools (plus `extraTools`); see ``RealParts``.
+    static func deviceParts(extraTools: [String] = []) -> Self {
+        .needs(.root, .tools(deviceTools + extraTools))
     }
-    return false
 }
 
 /// A temporary folder for images and mount points, whose mounts and loop devices are all

@@ -16,10 +16,9 @@ extension DeviceIntegration {
             (.xfs, 333, ["-b", "size=1024"]),
         ]
 
-        @Test(arguments: layouts.indices)
+        @Test(.deviceParts(extraTools: ["mkfs.xfs", "xfs_info", "dumpe2fs"]), arguments: layouts.indices)
         func superblockSizeMatchesTheTools(index: Int) async throws {
             let (fsType, mebibytes, options) = Self.layouts[index]
-            guard mayRun("superblockSizeMatchesTheTools(\(fsType) \(options))", extraTools: ["mkfs.xfs", "xfs_info", "dumpe2fs"]) else { return }
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: mebibytes)
                 let mkfs = fsType == .ext4 ? ["mkfs.ext4", "-q", "-F"] : ["mkfs.xfs", "-q", "-f"]

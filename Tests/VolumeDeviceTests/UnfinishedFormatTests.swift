@@ -32,9 +32,8 @@ extension DeviceIntegration {
         /// The ownership peek reads the device without replaying a journal or log, so what a
         /// crash right after the format leaves on the device itself must already say
         /// `sm-volume` and hold the marker: a copy of the image taken while mounted is that.
-        @Test(arguments: FilesystemType.allCases)
+        @Test(.deviceParts(extraTools: ["mkfs.xfs", "xfs_io", "xfs_db", "e2label", "debugfs"]), arguments: FilesystemType.allCases)
         func formatIsAtHomeBeforeServing(fsType: FilesystemType) async throws {
-            guard mayRun("formatIsAtHomeBeforeServing(\(fsType))", extraTools: ["mkfs.xfs", "xfs_io", "xfs_db", "e2label", "debugfs"]) else { return }
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: fsType == .xfs ? 320 : 64)
                 let prepared = try await scratch.preparer(image, fsType: fsType).prepare()
@@ -49,9 +48,8 @@ extension DeviceIntegration {
         }
 
         /// mkfs ran and the process died right after.
-        @Test(arguments: FilesystemType.allCases)
+        @Test(.deviceParts(extraTools: ["mkfs.xfs", "xfs_io", "xfs_db", "e2label", "debugfs"]), arguments: FilesystemType.allCases)
         func pendingLabelAloneIsFinished(fsType: FilesystemType) async throws {
-            guard mayRun("pendingLabelAloneIsFinished(\(fsType))", extraTools: ["mkfs.xfs", "xfs_io", "xfs_db", "e2label", "debugfs"]) else { return }
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: fsType == .xfs ? 320 : 64)
                 try await makePending(image, fsType)
@@ -60,9 +58,8 @@ extension DeviceIntegration {
         }
 
         /// mkfs and the (empty) layout were written, the marker not yet; or the marker too.
-        @Test(arguments: FilesystemType.allCases, [false, true])
+        @Test(.deviceParts(extraTools: ["mkfs.xfs", "xfs_io", "xfs_db", "e2label", "debugfs"]), arguments: FilesystemType.allCases, [false, true])
         func emptyLayoutIsFinished(fsType: FilesystemType, withMarker: Bool) async throws {
-            guard mayRun("emptyLayoutIsFinished(\(fsType))", extraTools: ["mkfs.xfs", "xfs_io", "xfs_db", "e2label", "debugfs"]) else { return }
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: fsType == .xfs ? 320 : 64)
                 try await makePending(image, fsType)
@@ -78,9 +75,8 @@ extension DeviceIntegration {
         /// Issue 16 row 1: a filesystem labelled `sm-pending` that holds anything beyond what
         /// mkfs writes was formatted again. Each variant is refused byte for byte untouched,
         /// and served as it is (adopted, nothing written) with a recovery dir.
-        @Test(arguments: FilesystemType.allCases, PendingContent.allCases)
+        @Test(.deviceParts(extraTools: ["mkfs.xfs", "xfs_db", "debugfs"]), arguments: FilesystemType.allCases, PendingContent.allCases)
         func pendingLabelWithDataIsNeverFormatted(fsType: FilesystemType, content: PendingContent) async throws {
-            guard mayRun("pendingLabelWithDataIsNeverFormatted(\(fsType), \(content))", extraTools: ["mkfs.xfs", "xfs_db", "debugfs"]) else { return }
             if fsType == .xfs && content == .fileInLostAndFound { return }  // mkfs.xfs makes no lost+found
             try await Scratch.with { scratch in
                 let image = try scratch.image(mebibytes: fsType == .xfs ? 320 : 64)
