@@ -78,14 +78,24 @@ let package = Package(
         .target(name: "RunSettings", dependencies: ["GaneshaConfig", "VolumeDevice", "LinuxSupport"]),
         // Our swift-log handler (text or JSON, one line per record) and the live level.
         .target(name: "ShareLogging", dependencies: ["LinuxSupport", .product(name: "Logging", package: "swift-log")]),
+        // Probes, /metrics and the control API: they reach the supervisor only through
+        // ShareSupervising, so the compiler keeps them away from Ganesha, the bus and the device.
+        .target(
+            name: "ShareAPI",
+            dependencies: [
+                "SupervisorInterface", "HTTPServing",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .target(
             name: "ShareManager",
             dependencies: [
-                "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "ChildProcesses", "HTTPServing",
+                "SupervisorInterface", "ShareAPI", "Recovery", "RunSettings", "ShareLogging", "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "ChildProcesses", "HTTPServing",
                 "IDMapping", "SystemdNotify", "LinuxSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -110,7 +120,7 @@ let package = Package(
         .testTarget(name: "GaneshaConfigTests", dependencies: ["GaneshaConfig", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "ChildProcesses", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ShareManagerTests", dependencies: [
-            "ShareManager", "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            "ShareManager", "ShareAPI", "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "ChildProcessesTests", dependencies: ["ChildProcesses", "LinuxSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
