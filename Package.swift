@@ -113,6 +113,15 @@ let package = Package(
         // Helpers the tests share: temp dirs, free ports, root checks, process cleanup by PID.
         .target(name: "TestSupport", dependencies: ["GaneshaConfig"], path: "Tests/TestSupport"),
 
+        // In-process live tests: a real listener on port 0 (or a unix socket) and a client
+        // that writes requests byte for byte.
+        .target(
+            name: "LiveHTTP", dependencies: [
+                "HTTPServing", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ], path: "Tests/LiveHTTP"),
+        .testTarget(name: "ShareAPITests", dependencies: ["ShareAPI", "SupervisorInterface", "LiveHTTP", "HTTPServing", "TestSupport"]),
+        .testTarget(name: "HTTPServingTests", dependencies: ["HTTPServing", "LiveHTTP", "TestSupport", .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "DBusKitTests", dependencies: ["DBusKit", "TestSupport"]),
         .testTarget(name: "GaneshaControlTests", dependencies: ["GaneshaControl", "DBusKit", "TestSupport"]),
         .testTarget(name: "IDMappingTests", dependencies: ["IDMapping", "TestSupport"]),
