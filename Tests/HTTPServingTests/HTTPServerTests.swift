@@ -101,8 +101,14 @@ struct HTTPServerTests {
             async let cutOff = LiveHTTP.exchange(target, Array("GET /slow HTTP/1.1\r\nHost: t\r\n".utf8))
             let fast = try await LiveHTTP.request(target, "GET", "/fast")
             #expect(fast.status == 200)
-            // Never answered, only closed; and not before the deadline.
-            let cutBytes = try await cutOff
+            // Never answered, only closed (on a loaded machine perhaps before our bytes went
+            // out: the deadline runs from the connection's start); and not before the deadline.
+            let cutBytes: [UInt8]
+            do {
+                cutBytes = try await cutOff
+            } catch ChannelError.ioOnClosedChannel {
+                cutBytes = []
+            }
             #expect(cutBytes.isEmpty)
             #expect(ContinuousClock.now - started >= .milliseconds(300))
         }

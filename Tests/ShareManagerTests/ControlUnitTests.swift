@@ -2,6 +2,7 @@ import Foundation
 import GaneshaConfig
 import NIOHTTP1
 @testable import ShareAPI
+@testable import ShareCLI
 @testable import ShareManager
 @testable import ShareLogging
 import SupervisorInterface

@@ -1,6 +1,7 @@
 import Foundation
 import GaneshaConfig
 @testable import ShareAPI
+@testable import ShareCLI
 @testable import ShareManager
 @testable import RunSettings
 import SupervisorInterface
