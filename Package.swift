@@ -129,7 +129,7 @@ let package = Package(
                 "HTTPServing", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ], path: "Tests/LiveHTTP"),
-        .testTarget(name: "ShareAPITests", dependencies: ["ShareAPI", "SupervisorInterface", "LiveHTTP", "HTTPServing", "TestSupport"]),
+        .testTarget(name: "ShareAPITests", dependencies: ["ShareAPI", "SupervisorInterface", "LiveHTTP", "HTTPServing", "TestSupport", .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "HTTPServingTests", dependencies: ["HTTPServing", "LiveHTTP", "TestSupport", .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "DBusKitTests", dependencies: ["DBusKit", "TestSupport"]),
         .testTarget(name: "GaneshaControlTests", dependencies: ["GaneshaControl", "DBusKit", "TestSupport"]),
