@@ -88,14 +88,33 @@ let package = Package(
         .target(name: "RunSettings", dependencies: ["GaneshaConfig", "VolumeDevice", "LinuxSupport"]),
         // Our swift-log handler (text or JSON, one line per record) and the live level.
         .target(name: "ShareLogging", dependencies: ["LinuxSupport", .product(name: "Logging", package: "swift-log")]),
+        // Probes, /metrics and the control API: they reach the supervisor only through
+        // ShareSupervising, so the compiler keeps them away from Ganesha, the bus and the device.
+        .target(
+            name: "ShareAPI",
+            dependencies: [
+                "SupervisorInterface", "HTTPServing",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // The command line: flags, their environment fallback and validation into
+        // ResolvedOptions, and the control client with its commands.
+        .target(
+            name: "ShareCLI",
+            dependencies: [
+                "RunSettings", "SupervisorInterface", "GaneshaConfig", "IDMapping", "VolumeDevice",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .target(
             name: "ShareManager",
             dependencies: [
-                "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "ChildProcesses", "HTTPServing",
+                "SupervisorInterface", "ShareAPI", "ShareCLI", "Recovery", "RunSettings", "ShareLogging", "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "ChildProcesses", "HTTPServing",
                 "IDMapping", "SystemdNotify", "LinuxSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -113,6 +132,15 @@ let package = Package(
         // Helpers the tests share: temp dirs, free ports, root checks, process cleanup by PID.
         .target(name: "TestSupport", dependencies: ["GaneshaConfig"], path: "Tests/TestSupport"),
 
+        // In-process live tests: a real listener on port 0 (or a unix socket) and a client
+        // that writes requests byte for byte.
+        .target(
+            name: "LiveHTTP", dependencies: [
+                "HTTPServing", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ], path: "Tests/LiveHTTP"),
+        .testTarget(name: "ShareAPITests", dependencies: ["ShareAPI", "SupervisorInterface", "LiveHTTP", "HTTPServing", "TestSupport", .product(name: "NIOHTTP1", package: "swift-nio")]),
+        .testTarget(name: "HTTPServingTests", dependencies: ["HTTPServing", "LiveHTTP", "TestSupport", .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "DBusKitTests", dependencies: ["DBusKit", "TestSupport"]),
         .testTarget(name: "GaneshaControlTests", dependencies: ["GaneshaControl", "DBusKit", "TestSupport"]),
         .testTarget(name: "IDMappingTests", dependencies: ["IDMapping", "TestSupport"]),
@@ -120,7 +148,10 @@ let package = Package(
         .testTarget(name: "GaneshaConfigTests", dependencies: ["GaneshaConfig", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "ChildProcesses", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ShareManagerTests", dependencies: [
-            "ShareManager", "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            "ShareManager", "ShareAPI", "ShareCLI", "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        .testTarget(name: "ShareCLITests", dependencies: [
+            "ShareCLI", "GaneshaConfig", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ChildProcessesTests", dependencies: [
             "ChildProcesses", "LinuxSupport", .product(name: "Logging", package: "swift-log"),
