@@ -85,7 +85,7 @@ let package = Package(
         // Recovery store on the volume, grace tracking, and the Ganesha log lines that tell it.
         .target(name: "Recovery", dependencies: ["LinuxSupport", .product(name: "Logging", package: "swift-log")]),
         // The validated run configuration: every value here may reach a config or a command line.
-        .target(name: "RunSettings", dependencies: ["GaneshaConfig", "VolumeDevice", "LinuxSupport"]),
+        .target(name: "RunSettings", dependencies: ["GaneshaConfig", "VolumeDevice", "LinuxSupport", .product(name: "SystemPackage", package: "swift-system")]),
         // Our swift-log handler (text or JSON, one line per record) and the live level.
         .target(name: "ShareLogging", dependencies: ["LinuxSupport", .product(name: "Logging", package: "swift-log")]),
         // Probes, /metrics and the control API: they reach the supervisor only through
@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "ShareAPI",
             dependencies: [
-                "SupervisorInterface", "HTTPServing",
+                "SupervisorInterface", "HTTPServing", "LinuxSupport",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -104,7 +104,8 @@ let package = Package(
         .target(
             name: "ShareCLI",
             dependencies: [
-                "RunSettings", "SupervisorInterface", "GaneshaConfig", "IDMapping", "VolumeDevice",
+                "RunSettings", "SupervisorInterface", "GaneshaConfig", "IDMapping", "VolumeDevice", "LinuxSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,3 +1,5 @@
+import SystemPackage
+import LinuxSupport
 import Glibc
 import GaneshaConfig
 
@@ -27,7 +29,7 @@ public enum TrustedPath {
             var info = stat()
             guard lstat(prefix, &info) == 0 else {
                 if errno == ENOENT { return }
-                throw refuse(flag, prefix, "cannot be checked (\(String(cString: strerror(errno)))); choose another --\(flag)")
+                throw refuse(flag, prefix, "cannot be checked (\(Errno.last)); choose another --\(flag)")
             }
             try checkOwner(info, prefix, flag: flag)
             switch info.st_mode & S_IFMT {
@@ -35,7 +37,7 @@ public enum TrustedPath {
                 try checkMode(info, prefix, flag: flag, last: isLast ? last : nil)
             case S_IFLNK:
                 guard let resolved = realpath(prefix, nil) else {
-                    throw refuse(flag, prefix, "is a symbolic link that leads nowhere (\(String(cString: strerror(errno)))); remove it or choose another --\(flag)")
+                    throw refuse(flag, prefix, "is a symbolic link that leads nowhere (\(Errno.last)); remove it or choose another --\(flag)")
                 }
                 let target = String(cString: resolved)
                 free(resolved)
@@ -56,7 +58,7 @@ public enum TrustedPath {
         for part in path.split(separator: "/") {
             partial += "/" + part
             if mkdir(partial, 0o700) != 0 && errno != EEXIST {
-                throw refuse(flag, partial, "cannot be created (\(String(cString: strerror(errno)))); choose another --\(flag)")
+                throw refuse(flag, partial, "cannot be created (\(Errno.last)); choose another --\(flag)")
             }
         }
         try check(path, flag: flag, last: last)

@@ -1,4 +1,5 @@
 import Glibc
+import LinuxSupport
 import Prometheus
 import Synchronization
 
@@ -37,23 +38,11 @@ struct ProcessStat: Equatable, Sendable {
     }
 }
 
-/// Small reads from /proc, without Foundation: every scrape does a few of them.
+/// Small reads from /proc through the POSIX layer: every scrape does a few of them.
 enum ProcFS {
-    /// The whole file, or nil. /proc files report size 0, so this reads until end of file.
+    /// The whole file, or nil when it is gone (the process ended).
     static func read(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { return nil }
-            if count == 0 { break }
-            bytes += buffer[..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        try? SystemCalls<SystemCallError>.readFile(path)
     }
 
     /// `btime` of `/proc/stat`: boot time in seconds since the epoch.
@@ -63,12 +52,8 @@ enum ProcFS {
 
     /// Entries of `/proc/PID/fd`; nil when the process is gone.
     static func openFDs(pid: pid_t?) -> Int? {
-        guard let dir = opendir("/proc/\(pid.map(String.init) ?? "self")/fd") else { return nil }
-        defer { closedir(dir) }
-        var count = 0
-        while let entry = readdir(dir) {
-            let dot = withUnsafeBytes(of: entry.pointee.d_name) { $0.first == UInt8(ascii: ".") }
-            if !dot { count += 1 }
+        guard let count = SystemCalls<SystemCallError>.folderEntries("/proc/\(pid.map(String.init) ?? "self")/fd")?.count else {
+            return nil
         }
         // Reading our own folder holds one descriptor open that is not ours to report.
         return pid == nil ? count - 1 : count

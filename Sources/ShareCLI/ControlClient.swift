@@ -1,3 +1,5 @@
+import SystemPackage
+import LinuxSupport
 import Glibc
 
 /// The CLI's side of the control API: one HTTP/1.1 request over the unix socket. Plain
@@ -13,20 +15,20 @@ public struct ControlClient: Sendable {
 
     func request(_ method: String, _ path: String, body: String? = nil) throws(Failure) -> (status: Int, body: String) {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "cannot create a socket: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw Failure(description: "cannot create a socket: \(Errno.last)") }
         defer { close(fd) }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         guard connect(fd, socketPath) == 0 else {
-            throw Failure(description: "cannot reach the control socket \(socketPath) (\(String(cString: strerror(errno)))); is share-manager running for this volume? (--control-socket, --state-dir or --volume)")
+            throw Failure(description: "cannot reach the control socket \(socketPath) (\(Errno.last)); is share-manager running for this volume? (--control-socket, --state-dir or --volume)")
         }
         let payload = body ?? ""
         let request = "\(method) \(path) HTTP/1.1\r\nHost: share-manager\r\nConnection: close\r\n"
             + (body == nil ? "" : "Content-Type: application/json\r\n")
             + "Content-Length: \(payload.utf8.count)\r\n\r\n" + payload
         guard Self.sendAll(fd, Array(request.utf8)) else {
-            throw Failure(description: "sending to \(socketPath) failed: \(String(cString: strerror(errno)))")
+            throw Failure(description: "sending to \(socketPath) failed: \(Errno.last)")
         }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)

@@ -1,3 +1,5 @@
+import SystemPackage
+import LinuxSupport
 import GaneshaConfig
 import Glibc
 import RunSettings
@@ -28,10 +30,10 @@ extension ShareManagerOptions {
         func refuse(_ reason: String) -> ValidationError { ValidationError(flag: "control-token-file", reason: "\(path): \(reason)") }
         // O_NONBLOCK: a FIFO in its place must not hang the start.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard fd >= 0 else { throw refuse("cannot read it (\(String(cString: strerror(errno))))") }
+        guard fd >= 0 else { throw refuse("cannot read it (\(Errno.last))") }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw refuse("cannot read it (\(String(cString: strerror(errno))))") }
+        guard fstat(fd, &info) == 0 else { throw refuse("cannot read it (\(Errno.last))") }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw refuse("is not a regular file") }
         guard info.st_uid == 0 || info.st_uid == geteuid() else {
             throw refuse("is owned by uid \(info.st_uid), not root, who could change the token; chown root and chmod 600 it")
