@@ -25,6 +25,10 @@ if [ -f "$out/vmlinux" ] && [ -f "$out/initramfs.cpio" ] && [ "$(cat "$out/stamp
     exit 0
 fi
 echo "kernel-client fixture: building from $kernel_package $kernel_version"
+# Our probe first: a compile error leaves the previous fixture in place.
+probe=$(mktemp)
+trap 'rm -f "$probe"' EXIT
+gcc -static -O2 -Wall -Wextra -Werror -o "$probe" "$guest/probe.c" -lpthread
 rm -rf "$out"
 mkdir -p "$out/debs" "$out/unpacked" "$out/root"
 # apt drops privileges to _apt for downloads; a folder it may write keeps that quiet.
@@ -70,7 +74,7 @@ for path in "${order[@]}"; do
 done > "$root/modules.load"
 cp "$out/unpacked/bin/busybox" "$root/bin/busybox"
 install -m 0755 "$guest/init" "$root/init"
-gcc -static -O2 -Wall -Wextra -Werror -o "$root/probe" "$guest/probe.c" -lpthread
+install -m 0755 "$probe" "$root/probe"
 # Uncompressed: the emulated guest would spend longer unpacking than QEMU spends reading it.
 (cd "$root" && find . | LC_ALL=C sort | busybox cpio -o -H newc -R 0:0 2>/dev/null) > "$out/initramfs.cpio"
 echo "$release" > "$out/release"

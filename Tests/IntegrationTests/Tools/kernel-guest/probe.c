@@ -14,7 +14,10 @@
  *   hold DIR                takes an fcntl write lock on lock.bin [0,100) and a flock on flock.bin
  *   check-hold              writes through both held files (a lost NFSv4 lock fails with EIO)
  *   release                 drops both
- *   trylock DIR             F_SETLK on lock.bin [0,100), timed; kept when granted
+ *   preopen DIR             opens lock.bin and keeps it open for trylock (an application
+ *                           that had the file open before a fault locks without an OPEN)
+ *   trylock DIR [START]     F_SETLK on lock.bin [START,START+100) (START 0: the holder's
+ *                           range); timed with the open when it opens; kept when granted
  *   tryflock DIR            flock(LOCK_EX|LOCK_NB) on flock.bin, timed; kept when granted
  */
 #define _GNU_SOURCE
@@ -191,7 +194,7 @@ static void verify(const char *dir) {
     emit("verified", "\"blocks\":%llu,\"bad\":%llu,\"first_bad\":%lld", (unsigned long long)i, (unsigned long long)bad, first_bad);
 }
 
-static int held_fcntl = -1, held_flock = -1;
+static int held_fcntl = -1, held_flock = -1, preopened = -1;
 
 static int open_in(const char *dir, const char *name) {
     char path[300];
@@ -199,10 +202,12 @@ static int open_in(const char *dir, const char *name) {
     return open(path, O_CREAT | O_RDWR, 0644);
 }
 
-static int set_lock(int fd, short type) {
-    struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = LOCK_LENGTH };
+static int set_lock_at(int fd, short type, off_t start) {
+    struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = LOCK_LENGTH };
     return fcntl(fd, F_SETLK, &fl) == 0 ? 0 : errno;
 }
+
+static int set_lock(int fd, short type) { return set_lock_at(fd, type, 0); }
 
 static void hold(const char *dir) {
     held_fcntl = open_in(dir, "lock.bin");
@@ -227,23 +232,29 @@ static void check_hold(void) {
 static void release(void) {
     int fcntl_err = held_fcntl < 0 ? 0 : set_lock(held_fcntl, F_UNLCK);
     int flock_err = held_flock < 0 ? 0 : (flock(held_flock, LOCK_UN) == 0 ? 0 : errno);
-    if (held_fcntl >= 0) close(held_fcntl);
+    if (held_fcntl >= 0 && held_fcntl != preopened) close(held_fcntl);
     if (held_flock >= 0) close(held_flock);
-    held_fcntl = held_flock = -1;
+    if (preopened >= 0) close(preopened);
+    held_fcntl = held_flock = preopened = -1;
     emit("released", "\"fcntl_errno\":%d,\"flock_errno\":%d", fcntl_err, flock_err);
 }
 
-/* The second client: a refused attempt closes its file, a granted one is kept for `release`. */
-static void try_lock(const char *dir, int use_flock) {
-    int fd = open_in(dir, use_flock ? "flock.bin" : "lock.bin");
-    if (fd < 0) { emit(use_flock ? "tryflock" : "trylock", "\"ok\":false,\"errno\":%d,\"s\":0", errno); return; }
+/* The second client: a refused attempt closes its file, a granted one is kept for `release`
+ * (closing any descriptor of a file drops the process's POSIX locks on it: harmless here). */
+static void try_lock(const char *dir, int use_flock, off_t offset) {
+    const char *event = use_flock ? "tryflock" : "trylock";
     double start = now();
-    int err = use_flock ? (flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno) : set_lock(fd, F_WRLCK);
-    double took = now() - start;
-    if (err) close(fd);
-    else if (use_flock) held_flock = fd;
-    else held_fcntl = fd;
-    emit(use_flock ? "tryflock" : "trylock", "\"ok\":%s,\"errno\":%d,\"s\":%.3f", err ? "false" : "true", err, took);
+    int kept = !use_flock && preopened >= 0;
+    int fd = kept ? preopened : open_in(dir, use_flock ? "flock.bin" : "lock.bin");
+    if (fd < 0) { emit(event, "\"ok\":false,\"errno\":%d,\"s\":%.3f", errno, now() - start); return; }
+    double opened = now();
+    int err = use_flock ? (flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno) : set_lock_at(fd, F_WRLCK, offset);
+    double done = now();
+    if (err && !kept) close(fd);
+    else if (!err && use_flock) held_flock = fd;
+    else if (!err) held_fcntl = fd;
+    emit(event, "\"ok\":%s,\"errno\":%d,\"s\":%.3f,\"open_s\":%.3f,\"preopened\":%s",
+         err ? "false" : "true", err, done - start, opened - start, kept ? "true" : "false");
 }
 
 static void do_mount(const char *dir, const char *port, const char *export) {
@@ -275,8 +286,12 @@ static void handle(char *line) {
     else if (!strcmp(cmd, "hold") && argc == 2) hold(argv[1]);
     else if (!strcmp(cmd, "check-hold")) check_hold();
     else if (!strcmp(cmd, "release")) release();
-    else if (!strcmp(cmd, "trylock") && argc == 2) try_lock(argv[1], 0);
-    else if (!strcmp(cmd, "tryflock") && argc == 2) try_lock(argv[1], 1);
+    else if (!strcmp(cmd, "trylock") && (argc == 2 || argc == 3)) try_lock(argv[1], 0, argc == 3 ? atoll(argv[2]) : 0);
+    else if (!strcmp(cmd, "preopen") && argc == 2) {
+        preopened = open_in(argv[1], "lock.bin");
+        emit("preopened", "\"errno\":%d", preopened < 0 ? errno : 0);
+    }
+    else if (!strcmp(cmd, "tryflock") && argc == 2) try_lock(argv[1], 1, 0);
     else emit("unknown-command", "\"argc\":%d", argc);
 }
 
