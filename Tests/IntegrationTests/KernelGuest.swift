@@ -33,8 +33,10 @@ final class KernelGuest: Sendable {
         /// under CI's SHARE_MANAGER_REQUIRE_INTEGRATION=1, where the tests run and fail at boot.
         static var enabled: Bool {
             guard let why = missing else { return true }
-            FileHandle.standardError.write(Data("SKIP kernel-client tests: \(why)\n".utf8))
-            return TestEnvironment.integrationRequired
+            let required = TestEnvironment.integrationRequired
+            let line = required ? "kernel-client tests will fail (SHARE_MANAGER_REQUIRE_INTEGRATION=1): \(why)\n" : "SKIP kernel-client tests: \(why)\n"
+            FileHandle.standardError.write(Data(line.utf8))
+            return required
         }
     }
 
