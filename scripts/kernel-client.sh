@@ -4,7 +4,7 @@
 #                    (its PVH entry boots twice as fast under QEMU's emulation as the bzImage)
 #   initramfs.cpio   busybox, our probe (Tests/IntegrationTests/Tools/kernel-guest/probe.c)
 #                    and the modules virtio-net and the NFSv4 client need
-# Debian packages are fetched with `apt-get download` and unpacked with `dpkg-deb -x`: nothing
+# Debian packages are fetched with `apt-get download` and unpacked with `dpkg-deb`: nothing
 # is installed. Idempotent: rebuilds only when the kernel package, busybox or our sources
 # change. Needs gcc and the Debian tools; run by scripts/install-deps.sh.
 set -euo pipefail

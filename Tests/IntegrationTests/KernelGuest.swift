@@ -133,7 +133,8 @@ final class KernelGuest: Sendable {
             let lines = serial.received
             let what = command.map { "a reply to '\($0)'" } ?? names.sorted().joined(separator: "/")
             if serial.isClosed || !qemu.isRunning {
-                throw FixtureError("guest \(id) ended before \(what); console:\n\(console)")
+                let status = qemu.isRunning ? "running" : "exited \(qemu.process.terminationStatus)"
+                throw FixtureError("guest \(id) ended before \(what) (QEMU \(status), serial closed: \(serial.isClosed)); QEMU:\n\(qemu.output)\nconsole:\n\(console)")
             }
             if ContinuousClock.now >= deadline {
                 throw FixtureError("guest \(id): no \(what) within \(timeout); events: \(lines.suffix(10)); console:\n\(console)")
