@@ -16,6 +16,9 @@ packages=(
     nfs-ganesha nfs-ganesha-vfs dbus e2fsprogs xfsprogs util-linux mount
     # what the tests and benchmarks use
     cryptsetup-bin fdisk lvm2 bcache-tools prometheus python3-venv hyperfine curl
+    # the kernel-client guests (docs/kernel-client.md): the emulator and the C compiler for
+    # the guest's probe; the kernel and busybox are downloaded, not installed
+    qemu-system-x86 busybox-static gcc libc6-dev xz-utils
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -53,3 +56,7 @@ PY
 then
     .venv/bin/pip install --quiet --disable-pip-version-check "${manifest_tools[@]}"
 fi
+
+# The kernel-client fixture: a Debian kernel and an initramfs for QEMU guests that mount our
+# exports with the Linux NFS client (cached in .build-kernel-client, rebuilt when it changes).
+scripts/kernel-client.sh
