@@ -4,7 +4,7 @@ import TestSupport
 
 /// The kernel-client suites, one after the other, so that no more than three emulated guests
 /// run at once beside the rest of the suite (both side by side made five on two cores).
-@Suite("the Linux kernel client", .serialized, .enabled(if: KernelGuest.Fixture.enabled))
+@Suite("the Linux kernel client", .serialized, .needs(KernelGuest.Fixture.parts))
 enum KernelClientSuites {}
 
 extension KernelClientSuites {

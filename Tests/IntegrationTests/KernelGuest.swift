@@ -19,24 +19,10 @@ final class KernelGuest: Sendable {
         static var kernel: String { directory + "/vmlinux" }
         static var initramfs: String { directory + "/initramfs.cpio" }
 
-        /// Why guests cannot boot here, or nil when they can.
-        static var missing: String? {
-            var reasons: [String] = []
-            if let why = TestEnvironment.missing(tools: ["qemu-system-x86_64", "ganesha.nfsd", "dbus-daemon", "losetup"]) { reasons.append(why) }
-            if !FileManager.default.fileExists(atPath: kernel) || !FileManager.default.fileExists(atPath: initramfs) {
-                reasons.append("needs the kernel-client fixture in \(directory) (scripts/kernel-client.sh)")
-            }
-            return reasons.isEmpty ? nil : reasons.joined(separator: "; ")
-        }
-
-        /// The suites' `.enabled(if:)`: a missing part skips with its reason printed, except
-        /// under CI's SHARE_MANAGER_REQUIRE_INTEGRATION=1, where the tests run and fail at boot.
-        static var enabled: Bool {
-            guard let why = missing else { return true }
-            let required = TestEnvironment.integrationRequired
-            let line = required ? "kernel-client tests will fail (SHARE_MANAGER_REQUIRE_INTEGRATION=1): \(why)\n" : "SKIP kernel-client tests: \(why)\n"
-            FileHandle.standardError.write(Data(line.utf8))
-            return required
+        /// What a guest needs: the suites' gate (`.needs(KernelGuest.Fixture.parts)`).
+        static var parts: [RealPart] {
+            [.root, .tools(["qemu-system-x86_64", "ganesha.nfsd", "dbus-daemon", "losetup"]),
+             .files([kernel, initramfs], builtBy: "scripts/kernel-client.sh")]
         }
     }
 
@@ -50,7 +36,7 @@ final class KernelGuest: Sendable {
     /// Boots a guest whose hostname and nfs4_unique_id are `id` and waits for its probe.
     /// QEMU runs niced: the guest is emulated (TCG) and must not starve the server under test.
     static func boot(_ id: String, in dir: TemporaryDirectory, timeout: Duration = .seconds(120)) async throws -> KernelGuest {
-        if let why = Fixture.missing { throw FixtureError("cannot boot a kernel-client guest: \(why)") }
+        if let why = RealParts.missing(Fixture.parts) { throw FixtureError("cannot boot a kernel-client guest: \(why)") }
         let socket = dir.file("\(id).serial")
         let console = dir.file("\(id).console")
         let argv = [

@@ -11,6 +11,8 @@ public enum RealPart: Hashable, Sendable {
     case nfsClient
     /// The venv python, able to import `modules`.
     case python(modules: [String])
+    /// Files a script of ours builds (a fixture), named with that script.
+    case files([String], builtBy: String)
 
     /// Why this part is not here, or nil when it is.
     var missing: String? {
@@ -24,6 +26,9 @@ public enum RealPart: Hashable, Sendable {
             return NFSTestClient.missing
         case .python(let modules):
             return RealParts.pythonMissing(modules)
+        case .files(let paths, let script):
+            let absent = paths.filter { !FileManager.default.fileExists(atPath: $0) }
+            return absent.isEmpty ? nil : absent.joined(separator: ", ") + " (\(script) builds them)"
         }
     }
 }
