@@ -19,6 +19,8 @@ scripts/verify-runtime.sh --release trixie
 # Tests that cannot find root, Ganesha or the client fail instead of skipping.
 export SHARE_MANAGER_REQUIRE_INTEGRATION=1
 export SHARE_MANAGER_TEST_PYTHON="$PWD/.venv/bin/python"
+# The module map in docs/architecture.md is Package.swift's; no module above a quarter of Sources.
+scripts/modules.py --check
 swift build --build-tests
 swift test --skip-build --disable-xctest "$@"
 
@@ -36,7 +38,7 @@ second_pass=${SHARE_MANAGER_SECOND_PASS:-$([ $# -eq 0 ] && echo 1 || echo 0)}
 # the volume, flags, HTTP) do not change with Ganesha's version and run once.
 ganesha_tests='GaneshaControlTests\.Ganesha(Admin|Client|ExportManager|Heartbeat|NFSClient|Statistics)Tests'
 ganesha_tests+='|GaneshaConfigTests\.GaneshaAcceptsAccessTests'
-ganesha_tests+='|IntegrationTests\.(EndToEndTests|ReclaimTests|InterruptedGraceTests|MetricsTests)'
+ganesha_tests+='|IntegrationTests\.(EndToEndTests|ReclaimTests|InterruptedGraceTests|MetricsTests|DashboardQueryTests)'
 ganesha_tests+='|IntegrationTests\.ControlAPITests/unexportAndExport'
 shim=$(mktemp -d /tmp/sm-ganesha-trixie-XXXXXX)
 # The tests' temporary folders go into a shared mount of their own, so that Ganesha's
