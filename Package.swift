@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries stay behind thin wrappers in their own targets.
@@ -78,6 +79,19 @@ let package = Package(
         .target(name: "RunSettings", dependencies: ["GaneshaConfig", "VolumeDevice", "LinuxSupport"]),
         // Our swift-log handler (text or JSON, one line per record) and the live level.
         .target(name: "ShareLogging", dependencies: ["LinuxSupport", .product(name: "Logging", package: "swift-log")]),
+        // Owns Ganesha, the bus, the prepared volume and the export; the run as services.
+        .target(
+            name: "Supervisor",
+            dependencies: [
+                "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "DBusKit", "GaneshaControl", "GaneshaConfig",
+                "VolumeDevice", "ChildProcesses", "IDMapping", "SystemdNotify", "LinuxSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "ShareManager",
             dependencies: [
@@ -111,6 +125,10 @@ let package = Package(
         .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "ChildProcesses", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ShareManagerTests", dependencies: [
             "ShareManager", "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        .testTarget(name: "SupervisorTests", dependencies: [
+            "Supervisor", "SupervisorInterface", "RunSettings", "GaneshaConfig", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "ChildProcessesTests", dependencies: ["ChildProcesses", "LinuxSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
