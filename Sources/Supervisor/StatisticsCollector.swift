@@ -87,6 +87,7 @@ enum Deadline {
         let slot = ContinuationSlot<T?>()
         return await withCheckedContinuation { continuation in
             slot.fill(continuation)
+            // Cancelled when the task answered first; resuming then is a no-op.
             let timer = Task { try? await Task.sleep(for: timeout); slot.resume(returning: nil) }
             Task {
                 let result = await task.value

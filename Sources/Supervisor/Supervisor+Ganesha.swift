@@ -80,7 +80,7 @@ extension Supervisor {
         let ready = await Readiness.poll(timeout: .seconds(30), interval: .milliseconds(2)) {
             guard ganesha.isRunning, !stopAsked else { return true }
             guard let port = boundPort(), Readiness.acceptsTCP(host: host, port: port) else { return false }
-            // Not yet registered and no answer both mean "not ready yet".
+            // Not yet registered and no answer both mean "not ready yet" (the bound says when to give up).
             return (try? await client.isRegistered()) == true
         }
         if stopAsked { throw .stopped }

@@ -57,10 +57,7 @@ extension Supervisor {
                 try? await Task.sleep(until: deadline, clock: .continuous)
                 return Task.isCancelled ? nil : .timedOut
             }
-            group.addTask {
-                for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) { return .secondSignal(signal) }
-                return nil
-            }
+            group.addTask { await self.secondSignal.first { _ in true }.map { .secondSignal($0) } }
             let first = await group.next() ?? nil
             group.cancelAll()
             report.finish()

@@ -7,6 +7,7 @@ import Recovery
 import RunSettings
 import SupervisorInterface
 import SystemdNotify
+import UnixSignals
 import VolumeDevice
 
 /// The one owner of what a run sets up: the prepared volume, the bus, our connection to it,
@@ -67,6 +68,9 @@ public actor Supervisor {
     var requestStop: @Sendable () async -> Void = {}
 
     let statistics = StatisticsCollector()
+    /// A second SIGTERM/SIGINT, heard once the group has acted on the first.
+    let secondSignal: AsyncStream<UnixSignal>
+    let secondSignals: AsyncStream<UnixSignal>.Continuation
     // The gate of `serialized`.
     private var gateHeld = false
     private var gateWaiters: [CheckedContinuation<Void, Never>] = []
@@ -79,6 +83,7 @@ public actor Supervisor {
         grace = GraceTracker(logger: logger)
         recordFailures = RecordWriteFailures(logger: logger)
         (events, sink) = AsyncStream.makeStream(of: ChildEvent.self)
+        (secondSignal, secondSignals) = AsyncStream.makeStream(of: UnixSignal.self)
     }
 
     /// How the supervisor asks for the whole process to stop when it gives up on its own.

@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import SupervisorInterface
+import UnixSignals
 
 /// The supervisor's run as a service of the group: start-up (volume, bus, Ganesha, export),
 /// then serving (monitors, in-place restarts), then the orderly stop when the group asks,
@@ -18,6 +19,26 @@ public struct SupervisorService: Service {
 
 extension Supervisor {
     func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.listenForSecondSignal() }
+            await runSteps()
+            group.cancelAll()
+        }
+    }
+
+    /// The group acts on the first SIGTERM/SIGINT and then stops listening; a second one,
+    /// whenever it comes (during a start-up step, or the stop itself), is ours: it ends the
+    /// orderly stop at once (`tearDown`).
+    private func listenForSecondSignal() async {
+        // Cancelled: the run is over, nothing to listen for.
+        guard (try? await gracefulShutdown()) != nil else { return }
+        for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+            secondSignals.yield(signal)
+            return
+        }
+    }
+
+    private func runSteps() async {
         do throws(StartupError) {
             try await startUp()
             if !stopAsked {
@@ -39,6 +60,7 @@ extension Supervisor {
             // We stop on our own (a failed start, a crash loop): the group stops the other
             // services first, then asks us, as it would after a signal.
             await requestStop()
+            // Returns when the group reaches us, or throws when it cancels us: either way, stop.
             try? await gracefulShutdown()
         }
         phase = .stopping
