@@ -1,4 +1,4 @@
-import Glibc
+import NIOCore
 import NIOPosix
 
 /// An ONC RPC NULL call to NFS (program 100003, version 4) over TCP: proof that the data
@@ -6,10 +6,40 @@ import NIOPosix
 /// recovery record that would hold the next grace period.
 enum NFSNullProbe {
     /// True when `host:port` answered the NULL call with an accepted, successful reply in time.
+    /// Through NIO's event loops: nothing blocks, and the bound covers connect, send and reply.
     static func answers(host: String, port: UInt16, timeout: Duration = .seconds(2)) async -> Bool {
-        // Blocking socket calls, bounded by SO_*TIMEO: on NIO's pool for blocking work, off the
-        // cooperative pool. A pool that is shutting down means we are exiting: "no answer".
-        (try? await NIOThreadPool.singleton.runIfActive { call(host: host, port: port, timeout: timeout) }) ?? false
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+                .connect(host: host, port: Int(port)) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            return try await channel.executeThenClose { inbound, outbound in
+                try await withThrowingTaskGroup(of: Bool.self) { group in
+                    group.addTask {
+                        try await outbound.write(ByteBuffer(bytes: request))
+                        var reply: [UInt8] = []
+                        for try await chunk in inbound {
+                            reply += chunk.readableBytesView
+                            if reply.count >= 28 { break }
+                        }
+                        return isSuccess(reply)
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: timeout)
+                        return false
+                    }
+                    let answered = try await group.next() ?? false
+                    group.cancelAll()
+                    return answered
+                }
+            }
+        } catch {
+            // Refused, reset or timed out: all mean "the data path does not answer".
+            return false
+        }
     }
 
     static let xid: UInt32 = 0x5348_4D31  // "SHM1"
@@ -36,46 +66,5 @@ enum NFSNullProbe {
 
     private static func bigEndian(_ value: UInt32) -> [UInt8] {
         [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
-    }
-
-    private static func call(host: String, port: UInt16, timeout: Duration) -> Bool {
-        var v6 = in6_addr()
-        let isV6 = inet_pton(AF_INET6, host, &v6) == 1
-        let fd = socket(isV6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var limit = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        guard connect(fd, host: host, port: port, v6: isV6 ? v6 : nil) else { return false }
-        let sent = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard sent == request.count else { return false }
-        var reply = [UInt8](repeating: 0, count: 256)
-        var received = 0
-        while received < 28 {
-            let n = reply.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + received, $0.count - received, 0) }
-            guard n > 0 else { return false }
-            received += n
-        }
-        return isSuccess(Array(reply[0..<received]))
-    }
-
-    private static func connect(_ fd: Int32, host: String, port: UInt16, v6: in6_addr?) -> Bool {
-        if let v6 {
-            var addr = sockaddr_in6()
-            addr.sin6_family = sa_family_t(AF_INET6)
-            addr.sin6_port = port.bigEndian
-            addr.sin6_addr = v6
-            return withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) == 0 }
-            }
-        }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else { return false }
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 }

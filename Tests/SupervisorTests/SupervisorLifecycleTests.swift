@@ -29,7 +29,8 @@ struct SupervisorLifecycleTests {
 
             let serving = await supervisor.status()
             #expect(serving.export.active == true && !serving.export.offline, "\(serving)")
-            #expect(await supervisor.readinessFacts().export == .active)
+            let ready = await supervisor.readinessFacts()
+            #expect(ready.export == .active && ready.nfsAnswers, "\(ready)")
             #expect(await supervisor.healthFacts().ganeshaRunning)
 
             let off = try await supervisor.setExport(online: false)
