@@ -92,14 +92,24 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Probes, /metrics and the control API: they reach the supervisor only through
+        // ShareSupervising, so the compiler keeps them away from Ganesha, the bus and the device.
+        .target(
+            name: "ShareAPI",
+            dependencies: [
+                "SupervisorInterface", "HTTPServing",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .target(
             name: "ShareManager",
             dependencies: [
-                "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "ChildProcesses", "HTTPServing",
+                "SupervisorInterface", "ShareAPI", "Recovery", "RunSettings", "ShareLogging", "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "ChildProcesses", "HTTPServing",
                 "IDMapping", "SystemdNotify", "LinuxSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -124,7 +134,7 @@ let package = Package(
         .testTarget(name: "GaneshaConfigTests", dependencies: ["GaneshaConfig", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "ChildProcesses", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ShareManagerTests", dependencies: [
-            "ShareManager", "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            "ShareManager", "ShareAPI", "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "SupervisorTests", dependencies: [
             "Supervisor", "SupervisorInterface", "RunSettings", "GaneshaConfig", "TestSupport", .product(name: "Logging", package: "swift-log"),

@@ -1,11 +1,12 @@
-import ShareLogging
-import RunSettings
 import FoundationEssentials
-import Glibc
-import Glibc
 import GaneshaConfig
+import Glibc
 import HTTPServing
+import LinuxSupport
 import Logging
+import RunSettings
+import ShareAPI
+import ShareLogging
 
 /// One run of share-manager for one volume: serve HTTP, prepare the device, start the bus
 /// and Ganesha, add the export, serve until SIGTERM or until Ganesha dies, then take it all
@@ -37,16 +38,17 @@ public struct ShareManagerRuntime: Sendable {
     public func run() async -> Int32 {
         options.warnings.forEach { logger.warning("\($0)") }
         let state = RuntimeState(logger: logger)
-        let metrics = ShareMetrics(volume: options.volume.value)
+        let metrics = ShareMetrics(volume: options.volume.value, version: ShareManagerCommand.version)
+        let supervisor = RuntimeSupervisor(options: options, state: state, logger: logger)
         let stop = StopRequest()
         let (events, eventSink) = AsyncStream.makeStream(of: Event.self)
         let signals = TerminationSignals.stream()
 
         let server: HTTPServer
         do {
-            let endpoints = Endpoints(state: state, metrics: metrics, nfsHost: options.probeHost)
+            let probes = Probes(supervisor: supervisor, metrics: metrics)
             server = try await HTTPServer.bind(
-                host: options.httpAddress.value, port: options.httpPort, logger: logger, handler: endpoints.handle
+                host: options.httpAddress.value, port: options.httpPort, logger: logger, handler: probes.handle
             )
         } catch {
             logger.error("cannot listen for HTTP on \(options.httpAddress):\(options.httpPort): \(error); choose another --http-port or --http-address")
@@ -55,7 +57,13 @@ public struct ShareManagerRuntime: Sendable {
         logger.info("serving /healthz, /readyz and /metrics on http://\(options.httpAddress):\(options.httpPort)")
         let controls: [HTTPServer]
         do {
-            controls = try await ControlServers.bind(options: options, state: state, logger: logger)
+            let socket = options.control.socket.value
+            try FileManager.default.createDirectory(
+                atPath: parentFolder(of: socket), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            controls = try await ControlServers.bind(
+                socket: socket,
+                tcp: options.control.tcp.map { ($0.address.value, $0.port, $0.token) },
+                supervisor: supervisor, logger: logger)
         } catch {
             logger.error("cannot serve the control API: \(error); check --control-socket, --control-address and --control-port")
             return 1

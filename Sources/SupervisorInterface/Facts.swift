@@ -17,6 +17,10 @@ public enum FilesystemCondition: Sendable, Equatable {
 }
 
 public struct HealthFacts: Sendable, Equatable {
+    /// Ganesha beats about once a second while healthy: older than this, it is hung or gone
+    /// (liveness fails, and `MetricsSample.ganeshaUp` is false).
+    public static let heartbeatLimit: Duration = .seconds(10)
+
     public var phase: Phase
     public var ganeshaRunning: Bool
     /// Since Ganesha's last D-Bus heartbeat (or since watching began); nil before Ganesha.

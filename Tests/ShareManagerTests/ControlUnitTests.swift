@@ -1,6 +1,7 @@
 import Foundation
 import GaneshaConfig
 import NIOHTTP1
+@testable import ShareAPI
 @testable import ShareManager
 @testable import ShareLogging
 import SupervisorInterface
@@ -50,14 +51,14 @@ struct ControlUnitTests {
 
     @Test("Ganesha levels and components are allow-listed before they reach D-Bus")
     func ganeshaNames() throws {
-        #expect(try ControlActions.ganeshaLevel("debug").rawValue == "NIV_DEBUG")
-        #expect(try ControlActions.ganeshaLevel("NIV_FULL_DEBUG").rawValue == "NIV_FULL_DEBUG")
+        #expect(try RuntimeSupervisor.ganeshaLevel("debug").rawValue == "NIV_DEBUG")
+        #expect(try RuntimeSupervisor.ganeshaLevel("NIV_FULL_DEBUG").rawValue == "NIV_FULL_DEBUG")
         for bad in ["", "NIV_", "verbose", "DEBUG\n", "NIV_DEBUG; x", String(repeating: "A", count: 500)] {
-            #expect(throws: ControlError.self) { try ControlActions.ganeshaLevel(bad) }
+            #expect(throws: ControlError.self) { try RuntimeSupervisor.ganeshaLevel(bad) }
         }
-        #expect(try ControlActions.ganeshaComponent("COMPONENT_EXPORT").rawValue == "COMPONENT_EXPORT")
+        #expect(try RuntimeSupervisor.ganeshaComponent("COMPONENT_EXPORT").rawValue == "COMPONENT_EXPORT")
         for bad in ["COMPONENT_", "component_all", "COMPONENT_ALL; rm", "COMPONENT_A\u{0}", "X_ALL", "COMPONENT_" + String(repeating: "A", count: 60)] {
-            #expect(throws: ControlError.self) { try ControlActions.ganeshaComponent(bad) }
+            #expect(throws: ControlError.self) { try RuntimeSupervisor.ganeshaComponent(bad) }
         }
     }
 

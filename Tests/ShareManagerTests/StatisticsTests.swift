@@ -1,7 +1,9 @@
 import GaneshaControl
 import Glibc
 import Prometheus
+@testable import ShareAPI
 @testable import ShareManager
+import SupervisorInterface
 import Testing
 
 @Suite("Ganesha statistics: monotonic counters, /proc parsing, bounded waits")
@@ -41,8 +43,8 @@ struct StatisticsTests {
     @Test("two collections with a Ganesha restart between them: no counter goes down, nothing traps")
     func restartBetweenCollections() {
         let registry = PrometheusCollectorRegistry()
-        let statistics = GaneshaStatistics(registry: registry, volume: "vol")
-        statistics.apply(sample(v41: 40, writeBytes: 1_048_576, readBytes: 2048, latencyNanoseconds: 1_500_000_000, clients: 3), epoch: 1)
+        let statistics = GaneshaMetrics(registry: registry, volume: "vol")
+        statistics.apply(sample(v41: 40, writeBytes: 1_048_576, readBytes: 2048, latencyNanoseconds: 1_500_000_000, clients: 3, epoch: 1))
         let before = Self.values(registry.emitToString())
         #expect(before[#"share_manager_nfs_operations_total{volume="vol",nfs_version="4.1"}"#] == 40)
         #expect(before[Self.export("bytes", "write")] == 1_048_576)
@@ -50,7 +52,7 @@ struct StatisticsTests {
         #expect(before[#"share_manager_clients_connected{volume="vol"}"#] == 3)
 
         // Restarted (new epoch): fewer operations, yet more bytes written than before.
-        statistics.apply(sample(v41: 5, writeBytes: 2_000_000, readBytes: 10, latencyNanoseconds: 500_000_000, clients: 1), epoch: 2)
+        statistics.apply(sample(v41: 5, writeBytes: 2_000_000, readBytes: 10, latencyNanoseconds: 500_000_000, clients: 1, epoch: 2))
         let after = Self.values(registry.emitToString())
         for (series, old) in before where series.contains("_total") {
             #expect((after[series] ?? -1) >= old, "\(series) went from \(old) to \(after[series] ?? -1)")
@@ -64,10 +66,10 @@ struct StatisticsTests {
 
     @Test("versions are labelled as people write them")
     func versionLabels() {
-        #expect(GaneshaStatistics.versionLabel("NFSv41") == "4.1")
-        #expect(GaneshaStatistics.versionLabel("NFSv40") == "4.0")
-        #expect(GaneshaStatistics.versionLabel("NFSv3") == "3")
-        #expect(GaneshaStatistics.versionLabel("NLM4") == "NLM4")
+        #expect(StatisticsCollector.versionLabel("NFSv41") == "4.1")
+        #expect(StatisticsCollector.versionLabel("NFSv40") == "4.0")
+        #expect(StatisticsCollector.versionLabel("NFSv3") == "3")
+        #expect(StatisticsCollector.versionLabel("NLM4") == "NLM4")
     }
 
     @Test("/proc/PID/stat: fields are counted from the last parenthesis of the name")
@@ -91,10 +93,10 @@ struct StatisticsTests {
         #expect(ProcessStat.read(pid: 0x3fff_fff0) == nil)
     }
 
-    @Test("collect without Ganesha: process metrics of share-manager only, no scrape error")
-    func collectWithoutGanesha() async {
+    @Test("a sample without Ganesha: process metrics of share-manager only, no scrape error")
+    func sampleWithoutGanesha() async {
         let registry = PrometheusCollectorRegistry()
-        await GaneshaStatistics(registry: registry, volume: "vol").collect(client: nil, ganeshaPid: nil, timeout: .seconds(1))
+        GaneshaMetrics(registry: registry, volume: "vol").apply(MetricsSample())
         let values = Self.values(registry.emitToString())
         #expect(values[#"share_manager_scrape_errors_total{volume="vol"}"#] == 0)
         #expect((values[#"share_manager_process_resident_memory_bytes{volume="vol",process="share-manager"}"#] ?? 0) > 0)
@@ -114,15 +116,17 @@ struct StatisticsTests {
         #expect(await Deadline.value(of: Task { 2 }, within: .seconds(5)) == 2)
     }
 
-    private func sample(v41: UInt64, writeBytes: UInt64, readBytes: UInt64, latencyNanoseconds: UInt64, clients: Int) -> GaneshaSample {
+    private func sample(
+        v41: UInt64, writeBytes: UInt64, readBytes: UInt64, latencyNanoseconds: UInt64, clients: Int, epoch: UInt64
+    ) -> GaneshaCounters {
         let since = GaneshaTimestamp(seconds: 1_700_000_000, nanoseconds: 0)
         func counters(_ bytes: UInt64, _ latency: UInt64) -> IOCounters {
             IOCounters(requested: bytes, transferred: bytes, operations: bytes / 1024, errors: 0, latencyNanoseconds: latency)
         }
         let io = IOStatistics(read: counters(readBytes, 0), write: counters(writeBytes, latencyNanoseconds), since: since)
-        return GaneshaSample(
+        return StatisticsCollector.counters(
             global: GlobalOperations(counts: ["NFSv3": 0, "NFSv40": 0, "NFSv41": v41, "NFSv42": 1, "NLM4": 0], since: since),
-            io: [ExportProtocolIO(exportID: 1, protocolName: "NFSv41", statistics: io)], clients: clients)
+            io: [ExportProtocolIO(exportID: 1, protocolName: "NFSv41", statistics: io)], clients: clients, epoch: epoch)
     }
 
     private static func export(_ family: String, _ direction: String) -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import GaneshaConfig
+@testable import ShareAPI
 @testable import ShareManager
 @testable import RunSettings
 import SupervisorInterface

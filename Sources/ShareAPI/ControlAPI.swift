@@ -1,19 +1,24 @@
-import SupervisorInterface
 import FoundationEssentials
-import Glibc
 import HTTPServing
 import Logging
 import NIOHTTP1
+import SupervisorInterface
 
 /// Routes the control API (docs/control-api.md): JSON in and out, every failure a JSON
 /// `{"error": ...}` with a 4xx or 5xx status and one line of text.
-struct ControlAPI: Sendable {
-    let actions: ControlActions
+public struct ControlAPI: Sendable {
+    let supervisor: any ShareSupervising
     /// Required on the TCP listener; nil on the unix socket, whose mode is the check.
     let token: [UInt8]?
     let logger: Logger
 
-    func handle(_ request: HTTPRequest) async -> HTTPResponse {
+    public init(supervisor: any ShareSupervising, token: [UInt8]?, logger: Logger) {
+        self.supervisor = supervisor
+        self.token = token
+        self.logger = logger
+    }
+
+    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
         if let token {
             guard let given = Self.bearer(request.headers), ConstantTime.equal(given, token) else {
                 return Self.json(.unauthorized, ControlMessage.Failure(error: "missing or wrong bearer token"),
@@ -23,17 +28,17 @@ struct ControlAPI: Sendable {
         let route = (request.method, request.path)
         switch route {
         case (.GET, "/v1/status"):
-            return Self.json(.ok, await actions.status())
+            return Self.json(.ok, await supervisor.status())
         case (.GET, "/v1/clients"):
-            return Self.json(.ok, await actions.clients())
+            return Self.json(.ok, await supervisor.clients())
         case (.POST, "/v1/resize"):
-            return await respond(request, "resize") { try await actions.resize() }
+            return await respond(request, "resize") { () async throws(ControlError) in try await supervisor.grow() }
         case (.POST, "/v1/trim"):
-            return await respond(request, "trim") { try await actions.trim() }
+            return await respond(request, "trim") { () async throws(ControlError) in try await supervisor.trim() }
         case (.POST, "/v1/unexport"):
-            return await respond(request, "unexport") { try await actions.unexport() }
+            return await respond(request, "unexport") { () async throws(ControlError) in try await supervisor.setExport(online: false) }
         case (.POST, "/v1/export"):
-            return await respond(request, "export") { try await actions.export() }
+            return await respond(request, "export") { () async throws(ControlError) in try await supervisor.setExport(online: true) }
         case (.POST, "/v1/log-level"):
             let body: ControlMessage.LogLevel
             do {
@@ -42,7 +47,7 @@ struct ControlAPI: Sendable {
             } catch {
                 return Self.json(.badRequest, ControlMessage.Failure(error: "\(error)"))
             }
-            return await respond(request, "log-level", bodyAllowed: true) { try await actions.setLogLevel(body) }
+            return await respond(request, "log-level", bodyAllowed: true) { () async throws(ControlError) in try await supervisor.setLogLevel(body) }
         default:
             let known = ["/v1/status", "/v1/clients", "/v1/resize", "/v1/trim", "/v1/unexport", "/v1/export", "/v1/log-level"]
             if known.contains(request.path) {
@@ -57,7 +62,7 @@ struct ControlAPI: Sendable {
     /// Runs an operation and logs who changed what: these requests change a live volume.
     private func respond<T: Encodable>(
         _ request: HTTPRequest, _ name: String, bodyAllowed: Bool = false,
-        _ body: () async throws -> T
+        _ body: () async throws(ControlError) -> T
     ) async -> HTTPResponse {
         if !bodyAllowed, !request.body.isEmpty, !Self.isEmptyObject(request.body) {
             return Self.json(.badRequest, ControlMessage.Failure(error: "\(request.path) takes no body (or {})"))
@@ -67,8 +72,7 @@ struct ControlAPI: Sendable {
             return Self.json(.ok, try await body())
         } catch {
             logger.warning("control API: \(name) failed: \(error)")
-            let status = (error as? ControlError)?.status ?? .internalServerError
-            return Self.json(status, ControlMessage.Failure(error: "\(error)"))
+            return Self.json(error.status, ControlMessage.Failure(error: "\(error)"))
         }
     }
 
@@ -89,6 +93,18 @@ struct ControlAPI: Sendable {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let text = (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? #"{"error": "encoding failed"}"#
         return HTTPResponse(status: status, contentType: "application/json", body: text + "\n", headers: headers)
+    }
+}
+
+extension ControlError {
+    /// What the control API answers for each failure (docs/control-api.md).
+    var status: HTTPResponseStatus {
+        switch self {
+        case .notReady, .conflict: .conflict
+        case .badValue: .badRequest
+        case .ganesha: .badGateway
+        case .failed: .internalServerError
+        }
     }
 }
 

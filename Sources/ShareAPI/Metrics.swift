@@ -1,12 +1,10 @@
-import Recovery
-import SupervisorInterface
 import Prometheus
+import SupervisorInterface
 import Synchronization
-import VolumeDevice
 
 /// The Prometheus families of share-manager. Every family carries HELP text (promtool
 /// rejects families without it) and the `volume` label.
-final class ShareMetrics: Sendable {
+public final class ShareMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let up: Gauge
     let ganeshaUp: Gauge
@@ -21,14 +19,15 @@ final class ShareMetrics: Sendable {
     let graceRemaining: Gauge
     let recoveryClients: Gauge
     let reclaimedClients: Gauge
-    /// Ganesha's own counters and the processes' resources, collected at each scrape.
-    let statistics: GaneshaStatistics
+    /// Ganesha's own counters and the processes' resources, refreshed at each scrape.
+    let statistics: GaneshaMetrics
     private let restarts: Counter
     private let countedRestarts = Mutex(0)
 
     private let volume: String
 
-    init(volume: String) {
+    /// `version` is share-manager's, shown by `share_manager_build_info`.
+    public init(volume: String, version: String) {
         self.volume = volume
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
@@ -40,7 +39,7 @@ final class ShareMetrics: Sendable {
             )
         }
         up = gauge("up", "1 while share-manager runs.")
-        ganeshaUp = gauge("ganesha_up", "1 while the Ganesha child runs and answers D-Bus, else 0.")
+        ganeshaUp = gauge("ganesha_up", "1 while the Ganesha child runs and its D-Bus heartbeat is fresh (under 10 s), else 0.")
         exports = gauge("exports", "Exports Ganesha reports active over D-Bus (the pseudo root not counted).")
         filesystemReadOnly = gauge(
             "filesystem_readonly",
@@ -59,9 +58,9 @@ final class ShareMetrics: Sendable {
                 namespace: "share_manager", metricName: "build_info", unitName: "",
                 helpText: "The running share-manager's version, as a label; always 1."
             ),
-            labels: labels + [("version", ShareManagerCommand.version)]
+            labels: labels + [("version", version)]
         ).set(Double(1))
-        statistics = GaneshaStatistics(registry: registry, volume: volume)
+        statistics = GaneshaMetrics(registry: registry, volume: volume)
         graceActive = gauge("grace_active", "1 while Ganesha's NFSv4 grace period lasts (only reclaims are served), else 0.")
         graceRemaining = gauge("grace_remaining_seconds", "Seconds left of the configured grace period; Ganesha may lift it earlier.")
         recoveryClients = gauge("recovery_clients", "Client records Ganesha loaded from the recovery store for the current or last grace period.")
@@ -144,25 +143,56 @@ final class ShareMetrics: Sendable {
         if delta > 0 { counter.increment(by: Int64(delta)) }
     }
 
+    /// What can run out on a volume (VolumeSpace.Resource on the supervisor's side).
+    static let resources = ["blocks", "inodes"]
+
     // Full volume (issue 16 row 7): one block, apart from the other families.
-    private var volumeFull: [(VolumeSpace.Resource, Gauge)] {
-        VolumeSpace.Resource.allCases.map { resource in
+    private var volumeFull: [(String, Gauge)] {
+        Self.resources.map { resource in
             (resource, registry.makeGauge(
                 descriptor: MetricNameDescriptor(
                     namespace: "share_manager", metricName: "volume_full", unitName: "",
                     helpText: "1 while clients' writes fail for want of this resource (blocks or inodes, quota included), else 0; not a liveness failure."
                 ),
-                labels: [("volume", volume), ("resource", resource.rawValue)]
+                labels: [("volume", volume), ("resource", resource)]
             ))
         }
     }
 
     /// The write probe's verdict: read-only and full are two gauges, since only the first
     /// is a failure a restart can cure.
-    func recordHealth(_ health: FilesystemHealth) {
-        filesystemReadOnly.set(Double(health.isReadOnly ? 1 : 0))
-        let full = if case .full(let full) = health { full.resources } else { [VolumeSpace.Resource]() }
+    func recordHealth(_ health: FilesystemCondition) {
+        let readOnly = if case .readOnly = health { true } else { false }
+        filesystemReadOnly.set(Double(readOnly ? 1 : 0))
+        let full = if case .full(_, let resources) = health { resources } else { [String]() }
         for (resource, gauge) in volumeFull { gauge.set(Double(full.contains(resource) ? 1 : 0)) }
+    }
+
+    /// Sets every family from one scrape's sample; a value the sample lacks keeps its last.
+    func apply(_ sample: MetricsSample) {
+        ganeshaUp.set(Double(sample.ganeshaUp ? 1 : 0))
+        if let active = sample.exportsActive { exports.set(Double(active)) }
+        if let endpoint = sample.endpoint { recordEndpoint(endpoint) }
+        if let domain = sample.idmapDomain { recordIdmapDomain(domain) }
+        if let filesystem = sample.filesystem { recordHealth(filesystem) }
+        if let space = sample.space {
+            filesystemSize.set(Double(space.sizeBytes))
+            filesystemAvail.set(Double(space.availableBytes))
+            filesystemFiles.set(Double(space.files))
+            filesystemFilesFree.set(Double(space.filesFree))
+        }
+        if let grace = sample.grace {
+            graceActive.set(Double(grace.active ? 1 : 0))
+            graceRemaining.set(Double(grace.remainingSeconds))
+            recoveryClients.set(Double(grace.recordedClients))
+            reclaimedClients.set(Double(grace.reclaimedClients))
+        }
+        setRestarts(sample.ganeshaRestarts)
+        setRecordWriteFailures(sample.recordWriteFailures)
+        if let age = sample.heartbeatAge {
+            heartbeatAge.set(Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18)
+        }
+        statistics.apply(sample)
     }
 
     func render() -> String { registry.emitToString() }

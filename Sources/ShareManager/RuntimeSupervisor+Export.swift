@@ -4,10 +4,15 @@ import GaneshaConfig
 import GaneshaControl
 import Logging
 
-extension ControlActions {
+/// Part of the TEMPORARY bridge (see `RuntimeSupervisor`): export on/off and log levels.
+extension RuntimeSupervisor {
+    func setExport(online: Bool) async throws(ControlError) -> ControlMessage.Result {
+        online ? try await export() : try await unexport()
+    }
+
     /// Takes the share offline without stopping anything. Clients with open files get
     /// "stale file handle" (ESTALE) until it is back: that is why shutdown never does this.
-    func unexport() async throws(ControlError) -> ControlMessage.Result {
+    private func unexport() async throws(ControlError) -> ControlMessage.Result {
         guard let client = await ganesha() else { throw .notReady("Ganesha is not running") }
         do {
             let listed = try await client.showExports().contains { $0.id == GaneshaSettings.exportID }
@@ -23,7 +28,7 @@ extension ControlActions {
 
     /// Brings the export back with the same Export_Id and Filesystem_Id, so clients' file
     /// handles are valid again.
-    func export() async throws(ControlError) -> ControlMessage.Result {
+    private func export() async throws(ControlError) -> ControlMessage.Result {
         guard let client = await ganesha() else { throw .notReady("Ganesha is not running") }
         do {
             if try await client.showExports().contains(where: { $0.id == GaneshaSettings.exportID }) {

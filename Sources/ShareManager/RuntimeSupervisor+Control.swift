@@ -1,41 +1,16 @@
-import RunSettings
 import FoundationEssentials
-import Glibc
 import GaneshaConfig
 import GaneshaControl
 import Glibc
 import Logging
-import NIOHTTP1
+import RunSettings
 import SupervisorInterface
 import VolumeDevice
 
-extension ControlError {
-    var status: HTTPResponseStatus {
-        switch self {
-        case .notReady, .conflict: .conflict
-        case .badValue: .badRequest
-        case .ganesha: .badGateway
-        case .failed: .internalServerError
-        }
-    }
-}
-
-/// What the control API does. Reads come from `RuntimeState`; changes go through the same
-/// paths the lifecycle uses, so an operator's action and a scheduled one cannot collide.
-struct ControlActions: Sendable {
-    let options: ResolvedOptions
-    let state: RuntimeState
-    let logger: Logger
-
-    var layout: StateLayout { StateLayout(stateDir: options.stateDir) }
-
-    /// A client with a short bound of its own: an operator's command must not hang on a hung Ganesha.
-    func ganesha() async -> GaneshaClient? {
-        let (_, process, client) = await state.snapshot()
-        guard let process, process.isRunning, let client else { return nil }
-        return GaneshaClient(connection: client.connection, busName: client.busName, callTimeout: .seconds(2))
-    }
-
+/// Part of the TEMPORARY bridge (see `RuntimeSupervisor`): the control API's reads, grow
+/// and trim. Changes go through the same paths the lifecycle uses, so an operator's action
+/// and a scheduled one cannot collide.
+extension RuntimeSupervisor {
     func status() async -> ControlMessage.Status {
         let (phase, process, _) = await state.snapshot()
         var active: Bool?
@@ -58,13 +33,7 @@ struct ControlActions: Sendable {
 
     private func device() async -> ControlMessage.Device? {
         guard let volume = await state.volume else { return nil }
-        var size: Int64?
-        var available: Int64?
-        var stats = statvfs()
-        if statvfs(volume.mountPoint, &stats) == 0 {
-            size = Int64(UInt64(stats.f_blocks) * UInt64(stats.f_frsize))
-            available = Int64(UInt64(stats.f_bavail) * UInt64(stats.f_frsize))
-        }
+        let space = Self.space(of: volume.mountPoint)
         let health: String
         var full: [String] = []
         switch await state.filesystemHealth {
@@ -76,12 +45,13 @@ struct ControlActions: Sendable {
         }
         return .init(
             path: volume.devicePath, filesystem: volume.filesystem.rawValue, mountPoint: volume.mountPoint,
-            adopted: volume.adopted, formattedThisStart: volume.formatted, sizeBytes: size, availableBytes: available,
+            adopted: volume.adopted, formattedThisStart: volume.formatted, sizeBytes: space.map { Int64(clamping: $0.sizeBytes) },
+            availableBytes: space.map { Int64(clamping: $0.availableBytes) },
             health: health, full: full
         )
     }
 
-    private func grace() -> ControlMessage.Grace {
+    func grace() -> ControlMessage.Grace {
         let grace = state.grace.current
         return .init(
             active: grace.active, remainingSeconds: Int(grace.remaining.components.seconds),
@@ -124,7 +94,7 @@ struct ControlActions: Sendable {
         return volume
     }
 
-    func resize() async throws(ControlError) -> ControlMessage.Resize {
+    func grow() async throws(ControlError) -> ControlMessage.Resize {
         let operations = VolumeOperations(volume: try await servedVolume(), state: state, logger: logger)
         let outcome: GrowOutcome
         do throws(VolumeOperations.Failure) {

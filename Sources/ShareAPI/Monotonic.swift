@@ -72,30 +72,3 @@ final class MonotonicFamily: Sendable {
         }
     }
 }
-
-/// Waits at most `timeout` for `task` and returns nil when it is late. The task is left
-/// running, not awaited: a D-Bus call blocked in libdbus cannot be cancelled, and a scrape
-/// must not wait for it (a task group would, for its children).
-enum Deadline {
-    static func value<T: Sendable>(of task: Task<T, Never>, within timeout: Duration) async -> T? {
-        let slot = ContinuationSlot<T?>()
-        return await withCheckedContinuation { continuation in
-            slot.fill(continuation)
-            let timer = Task { try? await Task.sleep(for: timeout); slot.resume(returning: nil) }
-            Task {
-                let result = await task.value
-                timer.cancel()
-                slot.resume(returning: result)
-            }
-        }
-    }
-}
-
-/// A continuation resumed by whichever of two racers comes first; the second is a no-op.
-private final class ContinuationSlot<T: Sendable>: Sendable {
-    private let continuation = Mutex<CheckedContinuation<T, Never>?>(nil)
-
-    func fill(_ continuation: CheckedContinuation<T, Never>) { self.continuation.withLock { $0 = continuation } }
-
-    func resume(returning value: T) { continuation.withLock { $0.take() }?.resume(returning: value) }
-}
