@@ -106,10 +106,11 @@ let package = Package(
         .target(
             name: "ShareManager",
             dependencies: [
-                "SupervisorInterface", "ShareAPI", "Recovery", "RunSettings", "ShareLogging", "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "ChildProcesses", "HTTPServing",
-                "IDMapping", "SystemdNotify", "LinuxSupport",
+                "Supervisor", "SupervisorInterface", "ShareAPI", "RunSettings", "ShareLogging", "GaneshaConfig", "VolumeDevice", "HTTPServing",
+                "IDMapping", "LinuxSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -134,7 +135,7 @@ let package = Package(
         .testTarget(name: "GaneshaConfigTests", dependencies: ["GaneshaConfig", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "ChildProcesses", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ShareManagerTests", dependencies: [
-            "ShareManager", "ShareAPI", "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            "ShareManager", "ShareAPI", "Supervisor", "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "SupervisorTests", dependencies: [
             "Supervisor", "SupervisorInterface", "RunSettings", "GaneshaConfig", "TestSupport", .product(name: "Logging", package: "swift-log"),

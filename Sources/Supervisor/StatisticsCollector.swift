@@ -41,21 +41,28 @@ final class StatisticsCollector: Sendable {
             let clients = try await client.showClients().count
             // Answers from a Ganesha that restarted meanwhile would get the old one's epoch.
             guard ProcessStart.ticks(pid: pid) == epoch else { return nil }
-            var operations: [String: UInt64] = [:]
-            for (name, count) in global.counts { operations[versionLabel(name)] = count }
-            let exports = io.map { entry in
-                GaneshaCounters.ExportIO(
-                    exportID: entry.exportID, nfsVersion: versionLabel(entry.protocolName),
-                    read: counters(entry.statistics.read), write: counters(entry.statistics.write))
-            }
-            return GaneshaCounters(epoch: epoch, operations: operations, io: exports, clientsConnected: clients)
+            return counters(global: global, io: io, clients: clients, epoch: epoch)
         } catch {
             return nil
         }
     }
 
-    private static func counters(_ raw: IOCounters) -> GaneshaCounters.Counters {
-        .init(transferredBytes: raw.transferred, operations: raw.operations, errors: raw.errors, latencyNanoseconds: raw.latencyNanoseconds)
+    /// Ganesha's answers as plain values. Only NFS versions present: a missing one read as 0
+    /// would look like a restart.
+    static func counters(global: GlobalOperations, io: [ExportProtocolIO], clients: Int, epoch: UInt64) -> GaneshaCounters {
+        var operations: [String: UInt64] = [:]
+        for version in NFSVersion.allCases {
+            if let count = global.counts[version.rawValue] { operations[versionLabel(version.rawValue)] = count }
+        }
+        func counters(_ raw: IOCounters) -> GaneshaCounters.Counters {
+            .init(transferredBytes: raw.transferred, operations: raw.operations, errors: raw.errors, latencyNanoseconds: raw.latencyNanoseconds)
+        }
+        let exports = io.map {
+            GaneshaCounters.ExportIO(
+                exportID: $0.exportID, nfsVersion: versionLabel($0.protocolName),
+                read: counters($0.statistics.read), write: counters($0.statistics.write))
+        }
+        return GaneshaCounters(epoch: epoch, operations: operations, io: exports, clientsConnected: clients)
     }
 
     /// `NFSv41` → `4.1`, `NFSv3` → `3`: the version as people write it.

@@ -25,13 +25,20 @@ extension Supervisor {
         let deadline = began + options.shutdownTimeout
         let (outcomes, report) = AsyncStream.makeStream(of: StopOutcome.self)
         let cancelledAlready = Task.isCancelled
-        // The race runs in a task of its own: its waits must still work after the group
-        // cancelled us, which is itself one of the outcomes.
-        let outcome = await withTaskCancellationHandler {
-            await Task { await self.race(outcomes, report, deadline: deadline) }.value
+        // The race and the escalation run in a task of their own: their waits must still work
+        // after the group cancelled us, which is itself one of the outcomes.
+        return await withTaskCancellationHandler {
+            await Task { await self.stop(outcomes, report, began: began, deadline: deadline) }.value
         } onCancel: {
             if !cancelledAlready { report.yield(.timedOut) }
         }
+    }
+
+    private func stop(
+        _ outcomes: AsyncStream<StopOutcome>, _ report: AsyncStream<StopOutcome>.Continuation,
+        began: ContinuousClock.Instant, deadline: ContinuousClock.Instant
+    ) async -> Bool {
+        let outcome = await race(outcomes, report, deadline: deadline)
         let elapsed = Self.secondsText(ContinuousClock.now - began)
         switch outcome {
         case .finished(let clean):

@@ -2,7 +2,7 @@ import GaneshaControl
 import Glibc
 import Prometheus
 @testable import ShareAPI
-@testable import ShareManager
+@testable import Supervisor
 import SupervisorInterface
 import Testing
 
