@@ -2,6 +2,7 @@ import FoundationEssentials
 import GaneshaConfig
 import GaneshaControl
 import Logging
+import NIOPosix
 import ShareLogging
 import SupervisorInterface
 import VolumeDevice
@@ -52,13 +53,17 @@ extension Supervisor {
                       lastActivity: $0.lastActivity.map { Double($0.seconds) + Double($0.nanoseconds) / 1e9 })
             }
         }
-        return .init(connected: connected, recorded: recordedClients(), grace: graceMessage())
+        let root = grace.watchedRoot
+        // The records live on the volume: read on NIO's pool for blocking work, off the actor
+        // and the cooperative pool. A pool shutting down means we are exiting: none listed.
+        let recorded = (try? await NIOThreadPool.singleton.runIfActive { Self.recordedClients(root: root) }) ?? []
+        return .init(connected: connected, recorded: recorded, grace: graceMessage())
     }
 
     /// The recovery store's records: the previous instance's (`v4old`) and the running one's
     /// (`v4recov`); a client in both has reclaimed.
-    private func recordedClients() -> [ControlMessage.RecordedClient] {
-        guard let root = grace.watchedRoot else { return [] }
+    private nonisolated static func recordedClients(root: String?) -> [ControlMessage.RecordedClient] {
+        guard let root else { return [] }
         let names = { (generation: String) in
             // A generation Ganesha has not created yet holds no records.
             Set((try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(generation)/node0")) ?? [])

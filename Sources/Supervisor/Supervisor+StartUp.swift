@@ -12,6 +12,15 @@ extension Supervisor {
     /// The device tools block; they get a thread of their own (see `BlockingExecutor`).
     static let deviceExecutor = BlockingExecutor(name: "sm-device")
 
+    /// Runs blocking device work (a format, a check, a grow, an unmount) on the device
+    /// executor and outside the actor: called from the actor, `withTaskExecutorPreference`
+    /// would keep its isolation, and the probes would wait for the work.
+    nonisolated static func onDeviceExecutor<T: Sendable, E: Error>(
+        _ work: @Sendable () async throws(E) -> T
+    ) async throws(E) -> T {
+        try await withTaskExecutorPreference(deviceExecutor, isolation: nil) { () async throws(E) -> T in try await work() }
+    }
+
     /// A stop was asked for: by a signal (through the service group) or by cancellation.
     nonisolated var stopAsked: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
 
@@ -27,7 +36,7 @@ extension Supervisor {
         if BusSettings.givenAddress == nil { _ = try ganeshaBusPolicy() }
         async let startingBus = startBusResult()
         async let ganeshaVersion = detectGaneshaVersion()
-        let prepared: Result<PreparedVolume, DeviceError> = await withTaskExecutorPreference(Self.deviceExecutor) {
+        let prepared: Result<PreparedVolume, DeviceError> = await Self.onDeviceExecutor {
             do throws(DeviceError) { return .success(try await preparer.prepare()) } catch { return .failure(error) }
         }
         let busResult = await startingBus

@@ -93,7 +93,7 @@ extension Supervisor {
         if let volume {
             let logger = logger
             do throws(DeviceError) {
-                try await withTaskExecutorPreference(Self.deviceExecutor) { () async throws(DeviceError) in
+                try await Self.onDeviceExecutor { () async throws(DeviceError) in
                     try await VolumePreparer.release(volume, logger: logger)
                 }
                 guard !abandoned else { return false }

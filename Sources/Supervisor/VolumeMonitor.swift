@@ -42,7 +42,7 @@ struct VolumeMonitor: Sendable {
 
     private func checkHealth() async {
         await supervisor.probeStarting()
-        let health = await withTaskExecutorPreference(Supervisor.deviceExecutor) {
+        let health = await Supervisor.onDeviceExecutor {
             FilesystemProbe(logger: logger).check(volume, readOnlyShare: readOnlyShare)
         }
         guard await supervisor.setFilesystemHealth(health) else { return }
@@ -60,7 +60,7 @@ struct VolumeMonitor: Sendable {
         let grower = FilesystemGrower(logger: logger)
         let deviceNow: Int64
         do throws(DeviceError) {
-            deviceNow = try await withTaskExecutorPreference(Supervisor.deviceExecutor) { () async throws(DeviceError) in
+            deviceNow = try await Supervisor.onDeviceExecutor { () async throws(DeviceError) in
                 try await grower.deviceSize(of: volume)
             }
         } catch {

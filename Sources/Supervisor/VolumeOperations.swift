@@ -25,7 +25,7 @@ extension Supervisor {
     func growVolume(_ volume: PreparedVolume) async throws(VolumeOperationFailure) -> GrowOutcome {
         let logger = logger
         return try await exclusively("grow") { () async throws(DeviceError) in
-            try await withTaskExecutorPreference(Self.deviceExecutor) { () async throws(DeviceError) in
+            try await Self.onDeviceExecutor { () async throws(DeviceError) in
                 try await FilesystemGrower(logger: logger).growIfNeeded(volume)
             }
         }
@@ -35,7 +35,7 @@ extension Supervisor {
     func trimVolume(_ volume: PreparedVolume) async throws(VolumeOperationFailure) -> Int64? {
         let logger = logger
         return try await exclusively("trim") { () async throws(DeviceError) in
-            try await withTaskExecutorPreference(Self.deviceExecutor) { () async throws(DeviceError) in
+            try await Self.onDeviceExecutor { () async throws(DeviceError) in
                 try await Trimmer.trim(volume, logger: logger)
             }
         }
