@@ -5,7 +5,6 @@ import SupervisorInterface
 import VolumeDevice
 
 extension Supervisor: ShareSupervising {
-    static let heartbeatLimit: Duration = .seconds(10)
     static let writeProbeLimit: Duration = .seconds(10)
     /// Probes and scrapes answer within about this, whatever Ganesha does.
     static let probeBound: Duration = .seconds(1)
@@ -34,7 +33,7 @@ extension Supervisor: ShareSupervising {
         var sample = MetricsSample()
         let age = heartbeatAge()
         let running = ganesha?.isRunning == true
-        sample.ganeshaUp = running && (age.map { $0 <= Self.heartbeatLimit } ?? false)
+        sample.ganeshaUp = running && (age.map { $0 <= HealthFacts.heartbeatLimit } ?? false)
         sample.ganeshaPid = ganesha?.pid
         if running, let client = liveClient(timeout: Self.probeBound), let exports = try? await client.showExports() {
             // No answer within the bound leaves the count unknown (nil), which the family shows so.
