@@ -8,6 +8,9 @@ enum StartupError: Error, CustomStringConvertible {
     case stateDir(String, String)
     case busDidNotStart(String)
     case ganeshaDidNotStart(String)
+    /// It exited during its start: perhaps its pinned port was taken, so the next attempt
+    /// lets it pick again.
+    case ganeshaExitedAtStart(String)
     case exportFailed(String)
 
     var description: String {
@@ -16,7 +19,7 @@ enum StartupError: Error, CustomStringConvertible {
         case .device(let error): "\(error)"
         case .stateDir(let path, let why): "cannot write the state directory \(path): \(why); check --state-dir"
         case .busDidNotStart(let why): "the private D-Bus daemon did not start: \(why)"
-        case .ganeshaDidNotStart(let why): "Ganesha did not start: \(why); its earlier log lines above say more"
+        case .ganeshaDidNotStart(let why), .ganeshaExitedAtStart(let why): "Ganesha did not start: \(why); its earlier log lines above say more"
         case .exportFailed(let why): "Ganesha refused the export: \(why)"
         }
     }

@@ -59,7 +59,7 @@ extension Supervisor {
             port = try await awaitGaneshaReady(started, client: client)
         } catch {
             // A pinned port someone else took meanwhile: the next attempt lets Ganesha pick again.
-            if case .ganeshaDidNotStart = error { endpoint = nil }
+            if case .ganeshaExitedAtStart = error { endpoint = nil }
             throw error
         }
         logger.info("Ganesha started", metadata: ["pid": "\(started.pid)", "port": "\(port)"])
@@ -86,7 +86,7 @@ extension Supervisor {
         if stopAsked { throw .stopped }
         // Its own log lines, not the stack backtrace Ganesha 6 prints after a FATAL one.
         if let report = await ganesha.exitReport(relevant: { GaneshaLogLine($0).map { $0.function != "gsh_backtrace" } ?? false }) {
-            throw .ganeshaDidNotStart(report)
+            throw .ganeshaExitedAtStart(report)
         }
         guard ready, let port = boundPort() else {
             throw .ganeshaDidNotStart("it did not own org.ganesha.nfsd and accept NFS connections on \(host):\(configured) within 30 s")
