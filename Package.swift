@@ -103,10 +103,19 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // The command line: flags, their environment fallback and validation into
+        // ResolvedOptions, and the control client with its commands.
+        .target(
+            name: "ShareCLI",
+            dependencies: [
+                "RunSettings", "SupervisorInterface", "GaneshaConfig", "IDMapping", "VolumeDevice",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .target(
             name: "ShareManager",
             dependencies: [
-                "Supervisor", "SupervisorInterface", "ShareAPI", "RunSettings", "ShareLogging", "GaneshaConfig", "VolumeDevice", "HTTPServing",
+                "Supervisor", "SupervisorInterface", "ShareAPI", "ShareCLI", "RunSettings", "ShareLogging", "GaneshaConfig", "VolumeDevice", "HTTPServing",
                 "IDMapping", "LinuxSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -128,6 +137,15 @@ let package = Package(
         // Helpers the tests share: temp dirs, free ports, root checks, process cleanup by PID.
         .target(name: "TestSupport", dependencies: ["GaneshaConfig"], path: "Tests/TestSupport"),
 
+        // In-process live tests: a real listener on port 0 (or a unix socket) and a client
+        // that writes requests byte for byte.
+        .target(
+            name: "LiveHTTP", dependencies: [
+                "HTTPServing", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ], path: "Tests/LiveHTTP"),
+        .testTarget(name: "ShareAPITests", dependencies: ["ShareAPI", "SupervisorInterface", "LiveHTTP", "HTTPServing", "TestSupport", .product(name: "NIOHTTP1", package: "swift-nio")]),
+        .testTarget(name: "HTTPServingTests", dependencies: ["HTTPServing", "LiveHTTP", "TestSupport", .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "DBusKitTests", dependencies: ["DBusKit", "TestSupport"]),
         .testTarget(name: "GaneshaControlTests", dependencies: ["GaneshaControl", "DBusKit", "TestSupport"]),
         .testTarget(name: "IDMappingTests", dependencies: ["IDMapping", "TestSupport"]),
@@ -135,11 +153,14 @@ let package = Package(
         .testTarget(name: "GaneshaConfigTests", dependencies: ["GaneshaConfig", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "ChildProcesses", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ShareManagerTests", dependencies: [
-            "ShareManager", "ShareAPI", "Supervisor", "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            "ShareManager", "ShareAPI", "ShareCLI", "Supervisor", "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "SupervisorTests", dependencies: [
             "Supervisor", "SupervisorInterface", "RunSettings", "GaneshaConfig", "TestSupport", .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .testTarget(name: "ShareCLITests", dependencies: [
+            "ShareCLI", "GaneshaConfig", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ChildProcessesTests", dependencies: ["ChildProcesses", "LinuxSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(

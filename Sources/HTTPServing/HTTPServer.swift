@@ -18,6 +18,8 @@ public struct HTTPServer: Sendable {
     let logger: Logger
     let limits: HTTPLimits
     private let table: ConnectionTable
+    /// The unix socket this server bound, removed when it stops (see `UnixListener`).
+    private var socketFile: UnixListener.File?
 
     /// The address the server actually listens on.
     public var localAddress: SocketAddress? { channel.channel.localAddress }
@@ -37,26 +39,33 @@ public struct HTTPServer: Sendable {
     public static func bind(
         unixSocket path: String, limits: HTTPLimits = HTTPLimits(), logger: Logger, handler: @escaping Handler
     ) async throws -> HTTPServer {
-        // Created inaccessible, so no one can connect before the mode is final.
-        let previous = umask(0o177)
-        defer { umask(previous) }
         let table = connectionTable(limits, listener: path, logger: logger)
         let channel = try await releasing(table, limits) {
-            try await bootstrap().bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) {
-                configure($0, limits, table)
+            let fd = try UnixListener.bind(path, backlog: backlog)
+            let channel: NIOAsyncChannel<Connection, Never>
+            do {
+                channel = try await bootstrap().bind(fd) { configure($0, limits, table) }
+            } catch {
+                close(fd)
+                throw error
             }
+            UnixListener.restoreBacklog(fd, backlog)
+            return channel
         }
-        chmod(path, 0o600)
-        return HTTPServer(channel: channel, handler: handler, logger: logger, limits: limits, table: table)
+        var server = HTTPServer(channel: channel, handler: handler, logger: logger, limits: limits, table: table)
+        server.socketFile = UnixListener.File(path)
+        return server
     }
 
     private static func bootstrap() -> ServerBootstrap {
         ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            // A crowd reconnecting at once must not overflow the accept queue: a dropped SYN
-            // is retried only after a second, and a probe behind it would miss its timeout.
-            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.backlog, value: backlog)
     }
+
+    /// A crowd reconnecting at once must not overflow the accept queue: a dropped SYN is
+    /// retried only after a second, and a probe behind it would miss its timeout.
+    private static let backlog: Int32 = 1024
 
     /// The listener's share of open files, and the table that keeps it to that share.
     private static func connectionTable(_ limits: HTTPLimits, listener: String, logger: Logger) -> ConnectionTable {
@@ -111,6 +120,7 @@ public struct HTTPServer: Sendable {
                 group.cancelAll()
             }
             OpenFileBudget.release(granted: table.bounds.hard, wanted: limits.maxOpenConnections)
+            socketFile?.remove()
         } onCancel: {
             channel.channel.close(promise: nil)
         }

@@ -1,9 +1,8 @@
-import RunSettings
 import ArgumentParser
-import FoundationEssentials
-import Glibc
-import LinuxSupport
 import GaneshaConfig
+import LinuxSupport
+import RunSettings
+import ShareCLI
 
 /// `share-manager`: the command tree. `@main` only calls `ShareManagerCLI.main`.
 public struct ShareManagerCommand: AsyncParsableCommand {
@@ -13,9 +12,7 @@ public struct ShareManagerCommand: AsyncParsableCommand {
         commandName: "share-manager",
         abstract: "Serves one block volume to many Pods over NFSv4.1/4.2 with NFS-Ganesha.",
         version: version,
-        subcommands: [
-            RunCommand.self, RenderCommand.self, StatusCommand.self, ClientsCommand.self, ResizeCommand.self, TrimCommand.self,
-        ],
+        subcommands: [RunCommand.self, RenderCommand.self] + ControlTarget.commands,
         defaultSubcommand: RunCommand.self
     )
 

@@ -6,6 +6,7 @@ import GaneshaConfig
 import GaneshaControl
 import Recovery
 import SupervisorInterface
+import Synchronization
 
 extension Supervisor {
     /// Starts Ganesha on the bus at `busAddress` and waits until it owns its bus name and
@@ -77,18 +78,23 @@ extension Supervisor {
         let boundPort = { @Sendable () -> UInt16? in
             configured != 0 ? configured : ListeningSockets.tcp(pid: pid).first?.port
         }
+        // The port that answered: read again later, a port Ganesha picked may be between
+        // listeners for a moment (seen once beside the whole suite).
+        let answered = Mutex<UInt16?>(nil)
         let ready = await Readiness.poll(timeout: .seconds(30), interval: .milliseconds(2)) {
             guard ganesha.isRunning, !stopAsked else { return true }
             guard let port = boundPort(), Readiness.acceptsTCP(host: host, port: port) else { return false }
             // Not yet registered and no answer both mean "not ready yet" (the bound says when to give up).
-            return (try? await client.isRegistered()) == true
+            guard (try? await client.isRegistered()) == true else { return false }
+            answered.withLock { $0 = port }
+            return true
         }
         if stopAsked { throw .stopped }
         // Its own log lines, not the stack backtrace Ganesha 6 prints after a FATAL one.
         if let report = await ganesha.exitReport(relevant: { GaneshaLogLine($0).map { $0.function != "gsh_backtrace" } ?? false }) {
             throw .ganeshaExitedAtStart(report)
         }
-        guard ready, let port = boundPort() else {
+        guard ready, let port = answered.withLock({ $0 }) else {
             throw .ganeshaDidNotStart("it did not own org.ganesha.nfsd and accept NFS connections on \(host):\(configured) within 30 s")
         }
         return port

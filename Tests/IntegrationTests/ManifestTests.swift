@@ -395,10 +395,10 @@ private enum ManifestTools {
         }
     }
 
-    /// `OptionNames.all`, read from its source: the test target does not link ShareManager.
+    /// `OptionNames.all`, read from its source: the test target does not link ShareCLI.
     static func optionNames() throws -> [String] {
         let source = try String(
-            contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("Sources/ShareManager/Options.swift"), encoding: .utf8
+            contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("Sources/ShareCLI/ShareManagerOptions.swift"), encoding: .utf8
         )
         guard let start = source.range(of: "public static let all = ["),
               let end = source.range(of: "]", range: start.upperBound..<source.endIndex)

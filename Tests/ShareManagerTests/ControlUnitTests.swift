@@ -2,6 +2,7 @@ import Foundation
 import GaneshaConfig
 import NIOHTTP1
 @testable import ShareAPI
+@testable import ShareCLI
 @testable import ShareManager
 @testable import Supervisor
 @testable import ShareLogging
@@ -9,47 +10,8 @@ import SupervisorInterface
 import Testing
 import TestSupport
 
-@Suite("control API pieces: token, JSON, kernel socket tables")
+@Suite("control bridge pieces: Ganesha log names, token file, kernel socket tables")
 struct ControlUnitTests {
-    @Test("constant-time comparison: equal only for the same bytes, whatever the lengths")
-    func constantTime() {
-        let token = Array("0123456789abcdef".utf8)
-        #expect(ConstantTime.equal(token, token))
-        #expect(!ConstantTime.equal(token, Array("0123456789abcdeX".utf8)))
-        #expect(!ConstantTime.equal(token, Array("0123456789abcde".utf8)))
-        #expect(!ConstantTime.equal(token, token + [0]))
-        #expect(!ConstantTime.equal(token, []))
-    }
-
-    @Test("only 'Authorization: Bearer <token>' counts, once")
-    func bearer() {
-        #expect(ControlAPI.bearer(["Authorization": "Bearer abc"]) == Array("abc".utf8))
-        #expect(ControlAPI.bearer(["Authorization": "bearer abc"]) == nil)
-        #expect(ControlAPI.bearer(["Authorization": "Basic abc"]) == nil)
-        #expect(ControlAPI.bearer([:]) == nil)
-        var twice = HTTPHeaders()
-        twice.add(name: "Authorization", value: "Bearer a")
-        twice.add(name: "Authorization", value: "Bearer b")
-        #expect(ControlAPI.bearer(twice) == nil)
-    }
-
-    static let badBodies: [(String, [UInt8])] = [
-        ("empty", []),
-        ("not JSON", Array("ganesha=debug".utf8)),
-        ("array", Array(#"["debug"]"#.utf8)),
-        ("unknown field", Array(#"{"ganesha":"DEBUG","rm":"-rf"}"#.utf8)),
-        ("wrong type", Array(#"{"ganesha":7}"#.utf8)),
-        ("not UTF-8", [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D]),
-        ("truncated", Array(#"{"ganesha":"DEB"#.utf8)),
-    ]
-
-    @Test("strict JSON: bad bodies are refused with a reason", arguments: badBodies)
-    func strictJSON(_ name: String, _ body: [UInt8]) {
-        #expect(throws: ControlJSON.Invalid.self, "\(name)") {
-            try ControlJSON.decode(ControlMessage.LogLevel.self, from: body, allowedKeys: ["shareManager", "ganesha", "component"])
-        }
-    }
-
     @Test("Ganesha levels and components are allow-listed before they reach D-Bus")
     func ganeshaNames() throws {
         #expect(try LogLevelNames.ganeshaLevel("debug").rawValue == "NIV_DEBUG")

@@ -1,6 +1,7 @@
 import Dispatch
 import GaneshaConfig
 import Glibc
+import ShareCLI
 @testable import ShareManager
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import GaneshaConfig
 @testable import ShareAPI
+@testable import ShareCLI
 @testable import ShareManager
 @testable import RunSettings
 import SupervisorInterface
@@ -9,7 +10,7 @@ import TestSupport
 
 /// Issue 16 rows 2 and 13 at the unit level: directories and a token file that someone other
 /// than root can write are refused; a key sent twice in a control body is refused.
-@Suite("trusted paths, the token file's owner, duplicate JSON keys")
+@Suite("trusted paths and the token file's owner")
 struct TrustedPathTests {
     static let nobody: uid_t = 65534
 
@@ -110,22 +111,5 @@ struct TrustedPathTests {
         #expect(reason(dir.file("link-to-root")) == nil)
         mkfifo(dir.file("fifo"), 0o600)
         #expect(reason(dir.file("fifo"))?.contains("not a regular file") == true)
-    }
-
-    @Test("a JSON key twice in one object is found, at any depth and however it is escaped")
-    func duplicateKeys() throws {
-        func first(_ text: String) throws -> String? { try DuplicateKeys.first(in: Array(text.utf8)) }
-        #expect(try first(#"{"shareManager":"info","shareManager":"debug"}"#) == "shareManager")
-        #expect(try first(#"{"ganesha":"DEBUG","component":"A","component":"B"}"#) == "component")
-        #expect(try first(#"{"a":{"b":1,"b":2}}"#) == "b")
-        #expect(try first(#"{"a":[{"b":1},{"c":{"d":[1,{"e":1,"e":2}]}}]}"#) == "e")
-        #expect(try first(#"{"shareManager":"info","share\u004danager":"debug"}"#) == "shareManager")
-        #expect(try first(#"{"a\"b":1,"a\"b":2}"#) == "a\"b")
-        #expect(try first(#"{"a":1,"b":{"a":1},"c":[{"a":1},{"a":1}]}"#) == nil, "the same key in different objects")
-        #expect(try first(#"{"shareManager":"info","ShareManager":"debug"}"#) == nil, "keys are case-sensitive")
-        #expect(try first(#"{"k":"{\"k\":1,\"k\":2}"}"#) == nil, "text inside a string value")
-        #expect(throws: ControlJSON.Invalid.self) {
-            try ControlJSON.decode(ControlMessage.LogLevel.self, from: Array(#"{"shareManager":"info","shareManager":"debug"}"#.utf8), allowedKeys: ["shareManager"])
-        }
     }
 }

@@ -4,7 +4,7 @@ import Glibc
 @testable import Supervisor
 import Testing
 
-@Suite("supervisor parts: restart budget, epochs, bounded blocking, socket tables, statistics labels")
+@Suite("supervisor parts: restart budget, epochs, bounded blocking, socket tables, NULL probe")
 struct SupervisorUnitTests {
     @Test("restarts: immediately, then 1, 2, 4, 8 s; the sixth death within 5 minutes gives up")
     func restartPolicy() {
@@ -88,14 +88,6 @@ struct SupervisorUnitTests {
         #expect(ListeningSockets.tcp(pid: getpid()).contains { $0.port == port && $0.address == "127.0.0.1" })
         #expect(ProcessStart.ticks(pid: getpid()).map { $0 > 0 } == true)
         #expect(ProcessStart.ticks(pid: -1) == nil)
-    }
-
-    @Test("NFS versions as people write them")
-    func versionLabels() {
-        #expect(StatisticsCollector.versionLabel("NFSv41") == "4.1")
-        #expect(StatisticsCollector.versionLabel("NFSv40") == "4.0")
-        #expect(StatisticsCollector.versionLabel("NFSv3") == "3")
-        #expect(StatisticsCollector.versionLabel("NLM4") == "NLM4")
     }
 
     @Test("the RPC NULL probe finds no answer on a closed port, off the cooperative pool")

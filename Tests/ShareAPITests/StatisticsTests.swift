@@ -1,12 +1,10 @@
-import GaneshaControl
 import Glibc
 import Prometheus
 @testable import ShareAPI
-@testable import Supervisor
 import SupervisorInterface
 import Testing
 
-@Suite("Ganesha statistics: monotonic counters, /proc parsing, bounded waits")
+@Suite("Ganesha statistics: monotonic counters and /proc parsing")
 struct StatisticsTests {
     @Test("a reading below the last one is a restart: the old total becomes the offset")
     func restartByLowerReading() {
@@ -45,7 +43,7 @@ struct StatisticsTests {
         let registry = PrometheusCollectorRegistry()
         let statistics = GaneshaMetrics(registry: registry, volume: "vol")
         statistics.apply(sample(v41: 40, writeBytes: 1_048_576, readBytes: 2048, latencyNanoseconds: 1_500_000_000, clients: 3, epoch: 1))
-        let before = Self.values(registry.emitToString())
+        let before = MetricsRouteTests.values(registry.emitToString())
         #expect(before[#"share_manager_nfs_operations_total{volume="vol",nfs_version="4.1"}"#] == 40)
         #expect(before[Self.export("bytes", "write")] == 1_048_576)
         #expect(before[Self.export("latency_seconds", "write")] == 1.5)
@@ -53,7 +51,7 @@ struct StatisticsTests {
 
         // Restarted (new epoch): fewer operations, yet more bytes written than before.
         statistics.apply(sample(v41: 5, writeBytes: 2_000_000, readBytes: 10, latencyNanoseconds: 500_000_000, clients: 1, epoch: 2))
-        let after = Self.values(registry.emitToString())
+        let after = MetricsRouteTests.values(registry.emitToString())
         for (series, old) in before where series.contains("_total") {
             #expect((after[series] ?? -1) >= old, "\(series) went from \(old) to \(after[series] ?? -1)")
         }
@@ -62,14 +60,6 @@ struct StatisticsTests {
         #expect(after[Self.export("bytes", "read")] == 2058)
         #expect(after[Self.export("latency_seconds", "write")] == 2.0)
         #expect(after[#"share_manager_clients_connected{volume="vol"}"#] == 1)
-    }
-
-    @Test("versions are labelled as people write them")
-    func versionLabels() {
-        #expect(StatisticsCollector.versionLabel("NFSv41") == "4.1")
-        #expect(StatisticsCollector.versionLabel("NFSv40") == "4.0")
-        #expect(StatisticsCollector.versionLabel("NFSv3") == "3")
-        #expect(StatisticsCollector.versionLabel("NLM4") == "NLM4")
     }
 
     @Test("/proc/PID/stat: fields are counted from the last parenthesis of the name")
@@ -97,7 +87,7 @@ struct StatisticsTests {
     func sampleWithoutGanesha() async {
         let registry = PrometheusCollectorRegistry()
         GaneshaMetrics(registry: registry, volume: "vol").apply(MetricsSample())
-        let values = Self.values(registry.emitToString())
+        let values = MetricsRouteTests.values(registry.emitToString())
         #expect(values[#"share_manager_scrape_errors_total{volume="vol"}"#] == 0)
         #expect((values[#"share_manager_process_resident_memory_bytes{volume="vol",process="share-manager"}"#] ?? 0) > 0)
         #expect((values[#"share_manager_process_open_fds{volume="vol",process="share-manager"}"#] ?? 0) > 0)
@@ -105,41 +95,19 @@ struct StatisticsTests {
         #expect(values[#"share_manager_process_cpu_seconds_total{volume="vol",process="share-manager"}"#] != nil)
     }
 
-    @Test("a deadline returns nil for a late task without waiting for it, and the value of a prompt one")
-    func deadline() async {
-        let slow = Task { try? await Task.sleep(for: .seconds(30)); return 1 }
-        let started = ContinuousClock.now
-        #expect(await Deadline.value(of: slow, within: .milliseconds(50)) == nil)
-        // Far below the late task's 30 s, with room for a loaded two-core machine.
-        #expect(ContinuousClock.now - started < .seconds(15))
-        slow.cancel()
-        #expect(await Deadline.value(of: Task { 2 }, within: .seconds(5)) == 2)
-    }
-
     private func sample(
         v41: UInt64, writeBytes: UInt64, readBytes: UInt64, latencyNanoseconds: UInt64, clients: Int, epoch: UInt64
     ) -> GaneshaCounters {
-        let since = GaneshaTimestamp(seconds: 1_700_000_000, nanoseconds: 0)
-        func counters(_ bytes: UInt64, _ latency: UInt64) -> IOCounters {
-            IOCounters(requested: bytes, transferred: bytes, operations: bytes / 1024, errors: 0, latencyNanoseconds: latency)
+        func counters(_ bytes: UInt64, _ latency: UInt64) -> GaneshaCounters.Counters {
+            .init(transferredBytes: bytes, operations: bytes / 1024, errors: 0, latencyNanoseconds: latency)
         }
-        let io = IOStatistics(read: counters(readBytes, 0), write: counters(writeBytes, latencyNanoseconds), since: since)
-        return StatisticsCollector.counters(
-            global: GlobalOperations(counts: ["NFSv3": 0, "NFSv40": 0, "NFSv41": v41, "NFSv42": 1, "NLM4": 0], since: since),
-            io: [ExportProtocolIO(exportID: 1, protocolName: "NFSv41", statistics: io)], clients: clients, epoch: epoch)
+        return GaneshaCounters(
+            epoch: epoch, operations: ["3": 0, "4.0": 0, "4.1": v41, "4.2": 1],
+            io: [.init(exportID: 1, nfsVersion: "4.1", read: counters(readBytes, 0), write: counters(writeBytes, latencyNanoseconds))],
+            clientsConnected: clients)
     }
 
     private static func export(_ family: String, _ direction: String) -> String {
         #"share_manager_export_\#(family)_total{volume="vol",export_id="1",nfs_version="4.1",direction="\#(direction)"}"#
-    }
-
-    /// Series → value of a rendered registry.
-    static func values(_ text: String) -> [String: Double] {
-        var values: [String: Double] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
-            values[String(line[..<space])] = value
-        }
-        return values
     }
 }

@@ -1,6 +1,6 @@
-import RunSettings
 import GaneshaConfig
 import IDMapping
+import RunSettings
 import VolumeDevice
 
 extension ShareManagerOptions {

@@ -1,8 +1,7 @@
-import SupervisorInterface
 import ArgumentParser
 import FoundationEssentials
-import Glibc
 import GaneshaConfig
+import SupervisorInterface
 
 /// Finds a running share-manager's control socket: the flag, else the volume's state dir.
 /// The `SHARE_MANAGER_*` variables count too, so `kubectl exec POD -- share-manager status`
@@ -18,6 +17,9 @@ public struct ControlTarget: ParsableArguments, Sendable {
     public var volume: String?
 
     public init() {}
+
+    /// The control commands, for the command tree.
+    public static let commands: [any ParsableCommand.Type] = [StatusCommand.self, ClientsCommand.self, ResizeCommand.self, TrimCommand.self]
 
     func socketPath(environment: [String: String] = ProcessInfo.processInfo.environment) throws(GaneshaConfig.ValidationError) -> String {
         if let socket = controlSocket ?? environment["SHARE_MANAGER_CONTROL_SOCKET"] {
@@ -43,26 +45,30 @@ public struct ControlTarget: ParsableArguments, Sendable {
     }
 }
 
-struct StatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the phase, device, export, grace and Ganesha of a running share-manager.")
+public struct StatusCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the phase, device, export, grace and Ganesha of a running share-manager.")
     @OptionGroup var target: ControlTarget
-    func run() throws { try target.call("GET", "/v1/status") }
+    public init() {}
+    public func run() throws { try target.call("GET", "/v1/status") }
 }
 
-struct ClientsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "clients", abstract: "List connected NFS clients and the recovery store's records.")
+public struct ClientsCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "clients", abstract: "List connected NFS clients and the recovery store's records.")
     @OptionGroup var target: ControlTarget
-    func run() throws { try target.call("GET", "/v1/clients") }
+    public init() {}
+    public func run() throws { try target.call("GET", "/v1/clients") }
 }
 
-struct ResizeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "resize", abstract: "Grow the filesystem to its device now.")
+public struct ResizeCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "resize", abstract: "Grow the filesystem to its device now.")
     @OptionGroup var target: ControlTarget
-    func run() throws { try target.call("POST", "/v1/resize") }
+    public init() {}
+    public func run() throws { try target.call("POST", "/v1/resize") }
 }
 
-struct TrimCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "trim", abstract: "Run fstrim on the volume now.")
+public struct TrimCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(commandName: "trim", abstract: "Run fstrim on the volume now.")
     @OptionGroup var target: ControlTarget
-    func run() throws { try target.call("POST", "/v1/trim") }
+    public init() {}
+    public func run() throws { try target.call("POST", "/v1/trim") }
 }

@@ -1,16 +1,14 @@
-import FoundationEssentials
-import Glibc
 import Glibc
 
 /// The CLI's side of the control API: one HTTP/1.1 request over the unix socket. Plain
 /// sockets, because the CLI runs once and exits and needs nothing more.
-struct ControlClient {
+public struct ControlClient: Sendable {
     let socketPath: String
     /// Resize and trim run device tools, which may take a while on a big volume.
     var timeoutSeconds = 120
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     func request(_ method: String, _ path: String, body: String? = nil) throws(Failure) -> (status: Int, body: String) {

@@ -1,13 +1,13 @@
 import ArgumentParser
 import GaneshaConfig
-import ShareManager
+import ShareCLI
 import Testing
 
 @Suite("Flags, environment fallback and validation")
 struct OptionsTests {
     @Test("every flag of run has an environment variable, and the table lists no flag that does not exist")
     func tableMatchesFlags() {
-        let help = RunCommand.helpMessage(columns: 400)
+        let help = ShareManagerOptions.helpMessage(columns: 400)
         let flags = Set(help.matches(of: /--([a-z][a-z0-9-]*)/).map { String($0.1) }).subtracting(["help", "version"])
         #expect(flags == Set(OptionNames.all))
     }

@@ -1,7 +1,6 @@
-import RunSettings
-import FoundationEssentials
-import Glibc
 import GaneshaConfig
+import Glibc
+import RunSettings
 
 extension ShareManagerOptions {
     func resolveControl(stateDir: SafePath) throws(ValidationError) -> ControlSettings {
