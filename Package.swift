@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries stay behind thin wrappers in their own targets.
@@ -88,6 +89,19 @@ let package = Package(
         .target(name: "RunSettings", dependencies: ["GaneshaConfig", "VolumeDevice", "LinuxSupport", .product(name: "SystemPackage", package: "swift-system")]),
         // Our swift-log handler (text or JSON, one line per record) and the live level.
         .target(name: "ShareLogging", dependencies: ["LinuxSupport", .product(name: "Logging", package: "swift-log")]),
+        // Owns Ganesha, the bus, the prepared volume and the export; the run as services.
+        .target(
+            name: "Supervisor",
+            dependencies: [
+                "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "DBusKit", "GaneshaControl", "GaneshaConfig",
+                "VolumeDevice", "ChildProcesses", "IDMapping", "SystemdNotify", "LinuxSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // Probes, /metrics and the control API: they reach the supervisor only through
         // ShareSupervising, so the compiler keeps them away from Ganesha, the bus and the device.
         .target(
@@ -112,10 +126,11 @@ let package = Package(
         .target(
             name: "ShareManager",
             dependencies: [
-                "SupervisorInterface", "ShareAPI", "ShareCLI", "Recovery", "RunSettings", "ShareLogging", "DBusKit", "GaneshaControl", "GaneshaConfig", "VolumeDevice", "ChildProcesses", "HTTPServing",
-                "IDMapping", "SystemdNotify", "LinuxSupport",
+                "Supervisor", "SupervisorInterface", "ShareAPI", "ShareCLI", "RunSettings", "ShareLogging", "GaneshaConfig", "VolumeDevice", "HTTPServing",
+                "IDMapping", "LinuxSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -149,7 +164,11 @@ let package = Package(
         .testTarget(name: "GaneshaConfigTests", dependencies: ["GaneshaConfig", "TestSupport"], exclude: ["Golden"]),
         .testTarget(name: "VolumeDeviceTests", dependencies: ["VolumeDevice", "ChildProcesses", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ShareManagerTests", dependencies: [
-            "ShareManager", "ShareAPI", "ShareCLI", "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            "ShareManager", "ShareAPI", "ShareCLI", "Supervisor", "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        .testTarget(name: "SupervisorTests", dependencies: [
+            "Supervisor", "SupervisorInterface", "RunSettings", "GaneshaConfig", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "ShareCLITests", dependencies: [
             "ShareCLI", "GaneshaConfig", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),

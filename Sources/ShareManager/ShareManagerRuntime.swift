@@ -5,12 +5,15 @@ import HTTPServing
 import LinuxSupport
 import Logging
 import RunSettings
+import ServiceLifecycle
 import ShareAPI
 import ShareLogging
+import Supervisor
 
-/// One run of share-manager for one volume: serve HTTP, prepare the device, start the bus
-/// and Ganesha, add the export, serve until SIGTERM or until Ganesha dies, then take it all
-/// down in reverse order. Returns the process exit code.
+/// The composition root of one run: the supervisor, the HTTP listeners that reach it only
+/// through `ShareSupervising`, and the ServiceGroup that starts them in order (probes first,
+/// so liveness answers during a long device preparation; the control API last) and stops
+/// them in reverse on SIGTERM/SIGINT. Returns the process exit code.
 public struct ShareManagerRuntime: Sendable {
     let options: ResolvedOptions
     let templates: TemplateSet
@@ -26,30 +29,19 @@ public struct ShareManagerRuntime: Sendable {
         self.logger = logger
     }
 
-    enum Event: Sendable {
-        case signal(Int32)
-        /// `pid` tells an exit of the current Ganesha from a late report of an earlier one;
-        /// nil for a start that failed before there was a process.
-        case ganeshaExited(pid: Int32?, how: String)
-        /// The private D-Bus daemon we started ended.
-        case busExited(pid: Int32, how: String)
-    }
-
     public func run() async -> Int32 {
         options.warnings.forEach { logger.warning("\($0)") }
-        let state = RuntimeState(logger: logger)
+        // SIGTERM and SIGINT reach us only through the group's signal sources (a signal during
+        // a start-up step is acted on after it); Ganesha must never see SIGHUP from us, and a
+        // hang-up or a closed pipe must not kill us mid-shutdown.
+        for sig in [SIGTERM, SIGINT, SIGHUP, SIGPIPE] { signal(sig, SIG_IGN) }
+        let supervisor = Supervisor(options: options, templates: templates, version: ShareManagerCommand.version, logger: logger)
         let metrics = ShareMetrics(volume: options.volume.value, version: ShareManagerCommand.version)
-        let supervisor = RuntimeSupervisor(options: options, state: state, logger: logger)
-        let stop = StopRequest()
-        let (events, eventSink) = AsyncStream.makeStream(of: Event.self)
-        let signals = TerminationSignals.stream()
-
-        let server: HTTPServer
+        let probes: HTTPServer
         do {
-            let probes = Probes(supervisor: supervisor, metrics: metrics)
-            server = try await HTTPServer.bind(
-                host: options.httpAddress.value, port: options.httpPort, logger: logger, handler: probes.handle
-            )
+            probes = try await HTTPServer.bind(
+                host: options.httpAddress.value, port: options.httpPort, logger: logger,
+                handler: Probes(supervisor: supervisor, metrics: metrics).handle)
         } catch {
             logger.error("cannot listen for HTTP on \(options.httpAddress):\(options.httpPort): \(error); choose another --http-port or --http-address")
             return 1
@@ -61,31 +53,44 @@ public struct ShareManagerRuntime: Sendable {
             try FileManager.default.createDirectory(
                 atPath: parentFolder(of: socket), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             controls = try await ControlServers.bind(
-                socket: socket,
-                tcp: options.control.tcp.map { ($0.address.value, $0.port, $0.token) },
+                socket: socket, tcp: options.control.tcp.map { (address: $0.address.value, port: $0.port, token: $0.token) },
                 supervisor: supervisor, logger: logger)
         } catch {
             logger.error("cannot serve the control API: \(error); check --control-socket, --control-address and --control-port")
             return 1
         }
 
-        return await withTaskGroup(of: Void.self) { group in
-            group.addTask { await server.serve() }
-            for control in controls { group.addTask { await control.serve() } }
-            group.addTask {
-                for await sig in signals {
-                    stop.request(sig)
-                    eventSink.yield(.signal(sig))
-                }
-            }
-            let lifecycle = Lifecycle(
-                options: options, templates: templates, logger: logger, state: state, stop: stop
-            )
-            let code = await lifecycle.run(events: events, sink: eventSink)
-            group.cancelAll()
-            // A socket left behind would answer "connection refused", which reads like a hang.
-            unlink(options.control.socket.value)
-            return code
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] =
+            [.init(service: HTTPService(server: probes), serviceName: "probes")]
+            + [.init(service: SupervisorService(supervisor), successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "supervisor")]
+            + controls.map { .init(service: HTTPService(server: $0), serviceName: "control API") }
+        // The group hears the first SIGTERM/SIGINT; the supervisor hears a second one (the
+        // group refuses a signal in both lists, and its own cancellation would leave the
+        // volume mounted: ours kills Ganesha and unmounts lazily).
+        var configuration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        configuration.maximumGracefulShutdownDuration = options.shutdownTimeout
+        let group = ServiceGroup(configuration: configuration)
+        await supervisor.onStopRequest { await group.triggerGracefulShutdown() }
+        var code: Int32
+        do {
+            try await group.run()
+            code = await supervisor.exitCode
+        } catch {
+            logger.error("\(error)")
+            code = 1
         }
+        // A socket left behind would answer "connection refused", which reads like a hang.
+        unlink(options.control.socket.value)
+        return code
+    }
+}
+
+/// An HTTP listener as a service of the group: it serves until the group asks it to stop.
+struct HTTPService: Service {
+    let server: HTTPServer
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await server.serve() }
     }
 }

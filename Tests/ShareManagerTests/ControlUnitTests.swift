@@ -4,6 +4,7 @@ import NIOHTTP1
 @testable import ShareAPI
 @testable import ShareCLI
 @testable import ShareManager
+@testable import Supervisor
 @testable import ShareLogging
 import SupervisorInterface
 import Testing
@@ -13,14 +14,14 @@ import TestSupport
 struct ControlUnitTests {
     @Test("Ganesha levels and components are allow-listed before they reach D-Bus")
     func ganeshaNames() throws {
-        #expect(try RuntimeSupervisor.ganeshaLevel("debug").rawValue == "NIV_DEBUG")
-        #expect(try RuntimeSupervisor.ganeshaLevel("NIV_FULL_DEBUG").rawValue == "NIV_FULL_DEBUG")
+        #expect(try LogLevelNames.ganeshaLevel("debug").rawValue == "NIV_DEBUG")
+        #expect(try LogLevelNames.ganeshaLevel("NIV_FULL_DEBUG").rawValue == "NIV_FULL_DEBUG")
         for bad in ["", "NIV_", "verbose", "DEBUG\n", "NIV_DEBUG; x", String(repeating: "A", count: 500)] {
-            #expect(throws: ControlError.self) { try RuntimeSupervisor.ganeshaLevel(bad) }
+            #expect(throws: ControlError.self) { try LogLevelNames.ganeshaLevel(bad) }
         }
-        #expect(try RuntimeSupervisor.ganeshaComponent("COMPONENT_EXPORT").rawValue == "COMPONENT_EXPORT")
+        #expect(try LogLevelNames.ganeshaComponent("COMPONENT_EXPORT").rawValue == "COMPONENT_EXPORT")
         for bad in ["COMPONENT_", "component_all", "COMPONENT_ALL; rm", "COMPONENT_A\u{0}", "X_ALL", "COMPONENT_" + String(repeating: "A", count: 60)] {
-            #expect(throws: ControlError.self) { try RuntimeSupervisor.ganeshaComponent(bad) }
+            #expect(throws: ControlError.self) { try LogLevelNames.ganeshaComponent(bad) }
         }
     }
 
@@ -47,38 +48,6 @@ struct ControlUnitTests {
         for path in bad {
             #expect(throws: ValidationError.self, "\(path)") { try ShareManagerOptions.readToken(path) }
         }
-    }
-
-    @Test("/proc/net/tcp rows: listening state, port and inode; addresses in both families")
-    func socketTables() throws {
-        let v4 = "   1: 0100007F:9E8B 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 123456 1 0000000000000000 100 0 0 10 0"
-        let row = try #require(ListeningSockets.parse(row: v4[...]))
-        #expect(row.address == "127.0.0.1" && row.port == 40587 && row.listening && row.inode == 123456)
-        let established = v4.replacingOccurrences(of: " 0A ", with: " 01 ")
-        #expect(ListeningSockets.parse(row: established[...])?.listening == false)
-        #expect(ListeningSockets.address(hex: "00000000000000000000000001000000") == "::1")
-        #expect(ListeningSockets.address(hex: "00000000") == "0.0.0.0")
-        #expect(ListeningSockets.address(hex: "zz") == nil)
-        #expect(ListeningSockets.parse(row: "garbage"[...]) == nil)
-    }
-
-    @Test("this process's own listening socket is found through /proc")
-    func ownSocket() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(bound == 0 && listen(fd, 1) == 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        let port = UInt16(bigEndian: address.sin_port)
-        #expect(ListeningSockets.tcp(pid: getpid()).contains { $0.port == port && $0.address == "127.0.0.1" })
     }
 }
 

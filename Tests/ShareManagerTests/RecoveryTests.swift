@@ -7,25 +7,6 @@ import TestSupport
 
 @Suite("Restart policy, grace tracking and the recovery store")
 struct RecoveryTests {
-    @Test("restarts: immediately, then 1, 2, 4, 8 s; the sixth death within 5 minutes gives up")
-    func restartPolicy() {
-        var policy = RestartPolicy()
-        let start = ContinuousClock.now
-        let delays = (0..<5).map { policy.recordDeath(at: start + .seconds($0)) }
-        #expect(delays == [.zero, .seconds(1), .seconds(2), .seconds(4), .seconds(8)])
-        #expect(policy.recordDeath(at: start + .seconds(6)) == nil)
-    }
-
-    @Test("every Ganesha start gets a later epoch than the last, also within one second or when the clock steps back")
-    func epochs() {
-        let started = Lifecycle.Started()
-        #expect([100, 100, 100, 50, 200, 200].map { started.nextEpoch(now: $0) } == [100, 101, 102, 103, 200, 201])
-        // Another instance's, recorded on the volume, counts too; a damaged one cannot stop a start.
-        #expect(Lifecycle.Started().nextEpoch(now: 100, recorded: 100) == 101)
-        #expect(Lifecycle.Started().nextEpoch(now: 100, recorded: 90) == 100)
-        #expect(Lifecycle.Started().nextEpoch(now: 100, recorded: .max) == 100)
-    }
-
     @Test("the epoch recorded on the volume is read back; anything but a small regular file with a number is ignored")
     func recordedEpoch() throws {
         let dir = try TemporaryDirectory(prefix: "sm-recovery")
@@ -44,14 +25,6 @@ struct RecoveryTests {
         #expect(store.lastGaneshaEpoch() == nil)
         store.recordGaneshaEpoch(1_800_000_001)
         #expect(store.lastGaneshaEpoch() == 1_800_000_001, "the symlink is replaced, not written through")
-    }
-
-    @Test("deaths older than 5 minutes no longer count")
-    func restartWindow() {
-        var policy = RestartPolicy()
-        let start = ContinuousClock.now
-        for i in 0..<5 { _ = policy.recordDeath(at: start + .seconds(i)) }
-        #expect(policy.recordDeath(at: start + .seconds(400)) == .zero)
     }
 
     @Test("grace is read from Ganesha's own log lines")

@@ -12,6 +12,7 @@ enum BoundedBlocking {
         let (results, report) = AsyncStream.makeStream(of: T?.self)
         DetachedThread.start(name: "sm-bounded") { report.yield(work()) }
         let timer = Task {
+            // Cancelled when the work answered first; the check below sees it.
             try? await Task.sleep(for: limit)
             if !Task.isCancelled { report.yield(nil) }
         }

@@ -1,42 +1,36 @@
 import FoundationEssentials
 import GaneshaConfig
 import GaneshaControl
-import Glibc
 import Logging
-import RunSettings
+import NIOPosix
+import ShareLogging
 import SupervisorInterface
 import VolumeDevice
 
-/// Part of the TEMPORARY bridge (see `RuntimeSupervisor`): the control API's reads, grow
-/// and trim. Changes go through the same paths the lifecycle uses, so an operator's action
-/// and a scheduled one cannot collide.
-extension RuntimeSupervisor {
-    func status() async -> ControlMessage.Status {
-        let (phase, process, _) = await state.snapshot()
+extension Supervisor {
+    public func status() async -> ControlMessage.Status {
         var active: Bool?
-        if let client = await ganesha() {
+        if let client = liveClient(timeout: .seconds(2)) {
+            // No answer within the bound: "not known" (nil), which the field allows.
             active = (try? await client.showExports())?.contains { $0.id == GaneshaSettings.exportID }
         }
         return ControlMessage.Status(
-            volume: options.volume.value, version: ShareManagerCommand.version, phase: phase.rawValue,
-            device: await device(),
+            volume: options.volume.value, version: version, phase: phase.rawValue, device: await device(),
             export: .init(
-                pseudo: "/\(options.volume)", path: (await state.volume)?.exportPath ?? options.ganesha.exportPath.value,
+                pseudo: "/\(options.volume)", path: volume?.exportPath ?? options.ganesha.exportPath.value,
                 exportID: Int(GaneshaSettings.exportID), accessType: options.ganesha.accessType.rawValue,
-                active: active, offline: await state.exportOffline
-            ),
-            grace: grace(),
-            ganesha: .init(pid: process?.pid, running: process?.isRunning ?? false, restarts: await state.ganeshaRestarts),
-            endpoint: await state.endpoint
-        )
+                active: active, offline: exportOffline),
+            grace: graceMessage(),
+            ganesha: .init(pid: ganesha?.pid, running: ganesha?.isRunning ?? false, restarts: restarts),
+            endpoint: endpoint)
     }
 
     private func device() async -> ControlMessage.Device? {
-        guard let volume = await state.volume else { return nil }
-        let space = Self.space(of: volume.mountPoint)
-        let health: String
+        guard let volume else { return nil }
+        let space = await Self.space(of: volume.mountPoint)
         var full: [String] = []
-        switch await state.filesystemHealth {
+        let health: String
+        switch filesystemHealth {
         case .healthy: health = "healthy"
         case .full(let space):
             health = "\(space)"
@@ -45,36 +39,33 @@ extension RuntimeSupervisor {
         }
         return .init(
             path: volume.devicePath, filesystem: volume.filesystem.rawValue, mountPoint: volume.mountPoint,
-            adopted: volume.adopted, formattedThisStart: volume.formatted, sizeBytes: space.map { Int64(clamping: $0.sizeBytes) },
-            availableBytes: space.map { Int64(clamping: $0.availableBytes) },
-            health: health, full: full
-        )
+            adopted: volume.adopted, formattedThisStart: volume.formatted,
+            sizeBytes: space.map { Int64(clamping: $0.sizeBytes) }, availableBytes: space.map { Int64(clamping: $0.availableBytes) },
+            health: health, full: full)
     }
 
-    func grace() -> ControlMessage.Grace {
-        let grace = state.grace.current
-        return .init(
-            active: grace.active, remainingSeconds: Int(grace.remaining.components.seconds),
-            recordedClients: grace.recordedClients, reclaimedClients: grace.reclaimedClients, pending: grace.pending
-        )
-    }
-
-    func clients() async -> ControlMessage.Clients {
+    public func clients() async -> ControlMessage.Clients {
         var connected: [ControlMessage.ConnectedClient] = []
-        if let client = await ganesha(), let listed = try? await client.showClients() {
+        // Ganesha not answering lists no connected clients; the records still show.
+        if let client = liveClient(timeout: .seconds(2)), let listed = try? await client.showClients() {
             connected = listed.map {
                 .init(address: $0.address, protocols: $0.activeProtocols,
                       lastActivity: $0.lastActivity.map { Double($0.seconds) + Double($0.nanoseconds) / 1e9 })
             }
         }
-        return .init(connected: connected, recorded: recordedClients(), grace: grace())
+        let root = grace.watchedRoot
+        // The records live on the volume: read on NIO's pool for blocking work, off the actor
+        // and the cooperative pool. A pool shutting down means we are exiting: none listed.
+        let recorded = (try? await NIOThreadPool.singleton.runIfActive { Self.recordedClients(root: root) }) ?? []
+        return .init(connected: connected, recorded: recorded, grace: graceMessage())
     }
 
     /// The recovery store's records: the previous instance's (`v4old`) and the running one's
     /// (`v4recov`); a client in both has reclaimed.
-    private func recordedClients() -> [ControlMessage.RecordedClient] {
-        guard let root = state.grace.watchedRoot else { return [] }
+    private nonisolated static func recordedClients(root: String?) -> [ControlMessage.RecordedClient] {
+        guard let root else { return [] }
         let names = { (generation: String) in
+            // A generation Ganesha has not created yet holds no records.
             Set((try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(generation)/node0")) ?? [])
         }
         let old = names("v4old")
@@ -83,22 +74,21 @@ extension RuntimeSupervisor {
             let address = record.firstRange(of: "-(").map { String(record[..<$0.lowerBound]) } ?? record
             return .init(
                 record: record, address: address, previousInstance: old.contains(record),
-                current: current.contains(record), reclaimed: old.contains(record) && current.contains(record)
-            )
+                current: current.contains(record), reclaimed: old.contains(record) && current.contains(record))
         }
     }
 
-    private func servedVolume() async throws(ControlError) -> PreparedVolume {
-        guard let volume = await state.volume else { throw .notReady("the volume is not mounted yet") }
+    private func servedVolume() throws(ControlError) -> PreparedVolume {
+        guard let volume else { throw .notReady("the volume is not mounted yet") }
         guard !options.readOnly else { throw .conflict("this share is read-only (--access-type RO): it is never grown or trimmed") }
         return volume
     }
 
-    func grow() async throws(ControlError) -> ControlMessage.Resize {
-        let operations = VolumeOperations(volume: try await servedVolume(), state: state, logger: logger)
+    public func grow() async throws(ControlError) -> ControlMessage.Resize {
+        let volume = try servedVolume()
         let outcome: GrowOutcome
-        do throws(VolumeOperations.Failure) {
-            outcome = try await operations.grow()
+        do throws(VolumeOperationFailure) {
+            outcome = try await growVolume(volume)
         } catch {
             switch error {
             case .busy(let busy): throw .conflict("\(busy)")
@@ -118,10 +108,10 @@ extension RuntimeSupervisor {
         }
     }
 
-    func trim() async throws(ControlError) -> ControlMessage.Trim {
-        let operations = VolumeOperations(volume: try await servedVolume(), state: state, logger: logger)
-        do throws(VolumeOperations.Failure) {
-            return .init(trimmedBytes: try await operations.trim())
+    public func trim() async throws(ControlError) -> ControlMessage.Trim {
+        let volume = try servedVolume()
+        do throws(VolumeOperationFailure) {
+            return .init(trimmedBytes: try await trimVolume(volume))
         } catch {
             switch error {
             case .busy(let busy): throw .conflict("\(busy)")

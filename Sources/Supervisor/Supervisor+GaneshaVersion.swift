@@ -2,12 +2,12 @@ import FoundationEssentials
 import GaneshaConfig
 import ChildProcesses
 
-extension Lifecycle {
+extension Supervisor {
     /// Asks the ganesha.nfsd that will be started which release it is, through the same
     /// path (so a wrapper that runs it elsewhere answers for the one it runs). The config
     /// differs by release only in options one release needs and another warns about; an
     /// answer we cannot read renders what every release accepts, and says so.
-    func detectGaneshaVersion() async -> GaneshaVersion? {
+    nonisolated func detectGaneshaVersion() async -> GaneshaVersion? {
         let executable = Executables.find("ganesha.nfsd")
         let fallback = "rendering the config without release-specific options (Ganesha 6.1 and later then need CAP_SYS_RESOURCE)"
         let probe: SupervisedProcess

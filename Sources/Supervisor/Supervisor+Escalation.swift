@@ -2,14 +2,14 @@ import Glibc
 import ChildProcesses
 import VolumeDevice
 
-extension Lifecycle {
+extension Supervisor {
     /// Forces what the orderly stop did not finish: SIGKILL for Ganesha and the bus, a lazy
     /// unmount and the loop detach. Every wait is bounded, and one error line says exactly
     /// what was skipped, so the operator knows what the next start has to make up for.
-    func escalate(_ started: Started, progress: TearDownProgress, cause: String) async {
-        progress.abandon()
+    func escalate(cause: String) async {
+        abandoned = true
         var forced: [String] = []
-        if let ganesha = started.ganesha, ganesha.isRunning {
+        if let ganesha, ganesha.isRunning {
             ganesha.send(SIGKILL)
             // A process stuck in the kernel (I/O on a dead device) dies only when that returns.
             if await ganesha.waitForExit(timeout: .seconds(2)) == nil {
@@ -18,13 +18,13 @@ extension Lifecycle {
                 forced.append("Ganesha killed (clients reclaim after the grace period)")
             }
         }
-        if let bus = started.bus, bus.isRunning {
+        if let bus, bus.isRunning {
             bus.send(SIGKILL)
             _ = await bus.waitForExit(timeout: .seconds(1))
             forced.append("D-Bus daemon killed")
         }
-        started.connection?.close()
-        if let volume = started.volume {
+        connection?.close()
+        if let volume {
             forced += await abandonVolume(volume)
         }
         let what = forced.isEmpty ? "nothing was left to force" : forced.joined(separator: ", ")

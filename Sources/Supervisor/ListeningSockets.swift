@@ -6,6 +6,7 @@ import Glibc
 enum ListeningSockets {
     /// The TCP ports `pid` listens on, with their local addresses: its socket inodes
     /// (`/proc/<pid>/fd`) matched against the LISTEN rows of its network namespace's tables.
+    /// A process that has gone (or a table we may not read) listens on nothing: absence is the answer.
     static func tcp(pid: Int32) -> [(address: String, port: UInt16)] {
         let inodes = socketInodes(pid: pid)
         guard !inodes.isEmpty else { return [] }

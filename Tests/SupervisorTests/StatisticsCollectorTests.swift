@@ -1,8 +1,8 @@
-@testable import ShareManager
+@testable import Supervisor
 import Testing
 
-/// The bridge's part of Ganesha's statistics (see `StatisticsCollector`): it moves with the
-/// D-Bus collection into the Supervisor module.
+/// The supervisor's part of Ganesha's statistics (`StatisticsCollector`): the D-Bus
+/// collection and its bound.
 @Suite("Ganesha statistics collection: version labels, bounded waits")
 struct StatisticsCollectorTests {
     @Test("versions are labelled as people write them")
