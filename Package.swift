@@ -84,7 +84,7 @@ let package = Package(
         // What HTTP and the control API may ask of the supervisor: a protocol and plain values.
         .target(name: "SupervisorInterface"),
         // Recovery store on the volume, grace tracking, and the Ganesha log lines that tell it.
-        .target(name: "Recovery", dependencies: ["LinuxSupport", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Recovery", dependencies: ["LinuxSupport", .product(name: "SystemPackage", package: "swift-system"), .product(name: "Logging", package: "swift-log")]),
         // The validated run configuration: every value here may reach a config or a command line.
         .target(name: "RunSettings", dependencies: ["GaneshaConfig", "VolumeDevice", "LinuxSupport", .product(name: "SystemPackage", package: "swift-system")]),
         // Our swift-log handler (text or JSON, one line per record) and the live level.
@@ -118,8 +118,8 @@ let package = Package(
         .target(
             name: "ShareCLI",
             dependencies: [
-                "RunSettings", "SupervisorInterface", "GaneshaConfig", "IDMapping", "VolumeDevice", "LinuxSupport",
-                .product(name: "SystemPackage", package: "swift-system"),
+                "RunSettings", "SupervisorInterface", "GaneshaConfig", "IDMapping", "VolumeDevice", "LinuxSupport", "ChildProcesses",
+                .product(name: "SystemPackage", package: "swift-system"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

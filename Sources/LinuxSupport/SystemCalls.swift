@@ -93,13 +93,19 @@ public enum SystemCalls<Failure: SystemCallFailure> {
     /// Entry names of a folder, sorted, without `.` and `..`; nil when it cannot be listed
     /// (absence is the answer callers want: no holders, no loop devices).
     public static func folderEntries(_ path: String) -> [String]? {
+        folderEntryBytes(path)?.map { String(decoding: $0, as: UTF8.self) }.sorted()
+    }
+
+    /// Entry names as the kernel has them (bytes: a name written by someone else need not be
+    /// UTF-8), in directory order, without `.` and `..`; nil when the folder cannot be listed.
+    public static func folderEntryBytes(_ path: String) -> [[UInt8]]? {
         guard let folder = opendir(path) else { return nil }
         defer { closedir(folder) }
-        var names: [String] = []
+        var names: [[UInt8]] = []
         while let entry = readdir(folder) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
+            if name != Array(".".utf8) && name != Array("..".utf8) { names.append(name) }
         }
-        return names.sorted()
+        return names
     }
 }

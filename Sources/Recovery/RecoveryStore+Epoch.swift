@@ -14,7 +14,7 @@ extension RecoveryStore {
         // lstat first: a FIFO put there would block the read, and so the start, for good.
         var info = stat()
         guard lstat(epochFile, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size <= 16,
-              let text = try? String(contentsOfFile: epochFile, encoding: .utf8)
+              let text = try? SystemCalls<SystemCallError>.readFile(epochFile)
         else { return nil }
         return UInt32(text.trimmed)
     }

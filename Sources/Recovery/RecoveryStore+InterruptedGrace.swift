@@ -1,3 +1,4 @@
+import SystemPackage
 import FoundationEssentials
 import Glibc
 
@@ -30,7 +31,7 @@ extension RecoveryStore {
                 merged.append(name)
             } else {
                 logger.warning("recovery record found twice and could not be merged; this grace period may run its full length", metadata: [
-                    "entry": "\(Self.printable(name))", "error": "\(String(cString: strerror(errno)))",
+                    "entry": "\(Self.printable(name))", "error": "\(Errno.last)",
                 ])
             }
         }

@@ -1,3 +1,4 @@
+import SystemPackage
 import FoundationEssentials
 import Glibc
 import LinuxSupport
@@ -108,21 +109,14 @@ public struct RecoveryStore: Sendable {
             logger.warning("recovery record quarantined", metadata: ["entry": "\(shown)", "why": "name is not UTF-8", "movedTo": "\(target)"])
         } else {
             logger.error("recovery record is malformed and could not be quarantined; Ganesha may skip it", metadata: [
-                "entry": "\(shown)", "why": "name is not UTF-8", "error": "\(String(cString: strerror(errno)))",
+                "entry": "\(shown)", "why": "name is not UTF-8", "error": "\(Errno.last)",
             ])
         }
     }
 
-    /// Entry names as the kernel has them.
+    /// Entry names as the kernel has them; none when the folder cannot be listed.
     public static func entryNames(in folder: String) -> [[UInt8]] {
-        guard let directory = opendir(folder) else { return [] }
-        defer { closedir(directory) }
-        var names: [[UInt8]] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix { $0 != 0 }) }
-            if name != Array(".".utf8) && name != Array("..".utf8) { names.append(name) }
-        }
-        return names
+        SystemCalls<SystemCallError>.folderEntryBytes(folder) ?? []
     }
 
     public struct Unusable: Error, CustomStringConvertible {

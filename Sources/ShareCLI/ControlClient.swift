@@ -1,6 +1,8 @@
 import SystemPackage
 import LinuxSupport
+import ChildProcesses
 import Glibc
+import NIOCore
 
 /// The CLI's side of the control API: one HTTP/1.1 request over the unix socket. Plain
 /// sockets, because the CLI runs once and exits and needs nothing more.
@@ -14,15 +16,16 @@ public struct ControlClient: Sendable {
     }
 
     func request(_ method: String, _ path: String, body: String? = nil) throws(Failure) -> (status: Int, body: String) {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "cannot create a socket: \(Errno.last)") }
+        let fd: Int32
+        do {
+            fd = try connectStream(to: try SocketAddress(unixDomainSocketPath: socketPath))
+        } catch {
+            throw Failure(description: "cannot reach the control socket \(socketPath) (\(error)); is share-manager running for this volume? (--control-socket, --state-dir or --volume)")
+        }
         defer { close(fd) }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard connect(fd, socketPath) == 0 else {
-            throw Failure(description: "cannot reach the control socket \(socketPath) (\(Errno.last)); is share-manager running for this volume? (--control-socket, --state-dir or --volume)")
-        }
         let payload = body ?? ""
         let request = "\(method) \(path) HTTP/1.1\r\nHost: share-manager\r\nConnection: close\r\n"
             + (body == nil ? "" : "Content-Type: application/json\r\n")
@@ -39,17 +42,6 @@ public struct ControlClient: Sendable {
             response += buffer[0..<count]
         }
         return try Self.parse(response)
-    }
-
-    private func connect(_ fd: Int32, _ path: String) -> Int32 {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { errno = ENAMETOOLONG; return -1 }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in raw.copyBytes(from: bytes) }
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
     }
 
     private static func sendAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {

@@ -1,3 +1,4 @@
+import ChildProcesses
 import FoundationEssentials
 import Glibc
 
@@ -11,10 +12,8 @@ enum ChildEnvironment {
     }
 }
 
-enum Executables {
-    static func find(_ name: String) -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let dirs = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
-        return dirs.map { $0 + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/" + name
-    }
+extension Executables {
+    /// Where `name` is, or the usual place, so that a missing program is named in the
+    /// spawn error with a path an operator recognises.
+    static func find(_ name: String) -> String { search(name) ?? "/usr/bin/" + name }
 }

@@ -1,7 +1,7 @@
 import SupervisorInterface
 import FoundationEssentials
 import Glibc
-import Glibc
+import LinuxSupport
 
 enum ListeningSockets {
     /// The TCP ports `pid` listens on, with their local addresses: its socket inodes
@@ -12,7 +12,8 @@ enum ListeningSockets {
         guard !inodes.isEmpty else { return [] }
         var found: [(String, UInt16)] = []
         for table in ["tcp", "tcp6"] {
-            guard let text = try? String(contentsOfFile: "/proc/\(pid)/net/\(table)", encoding: .utf8) else { continue }
+            // A table that cannot be read (the process ended) holds no listener of it.
+            guard let text = try? SystemCalls<SystemCallError>.readFile("/proc/\(pid)/net/\(table)") else { continue }
             for row in text.split(separator: "\n").dropFirst() {
                 if let entry = parse(row: row), entry.listening, inodes.contains(entry.inode) {
                     found.append((entry.address, entry.port))

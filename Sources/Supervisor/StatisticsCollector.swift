@@ -1,3 +1,4 @@
+import LinuxSupport
 import FoundationEssentials
 import GaneshaControl
 import Glibc
@@ -77,39 +78,11 @@ final class StatisticsCollector: Sendable {
 enum ProcessStart {
     static func ticks(pid: pid_t) -> UInt64? {
         // No such process (it just ended) is an answer: nil.
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        guard let text = try? SystemCalls<SystemCallError>.readFile("/proc/\(pid)/stat"),
               let close = text.lastIndex(of: ")") else { return nil }
         // Fields after the command name, which may hold spaces and parentheses: state is field 3.
         let fields = text[text.index(after: close)...].split(separator: " ")
         guard fields.count > 19 else { return nil }
         return UInt64(fields[19])
     }
-}
-
-/// Waits at most `timeout` for `task` and returns nil when it is late. The task is left
-/// running, not awaited: a D-Bus call blocked in libdbus cannot be cancelled, and a scrape
-/// must not wait for it (a task group would, for its children).
-enum Deadline {
-    static func value<T: Sendable>(of task: Task<T, Never>, within timeout: Duration) async -> T? {
-        let slot = ContinuationSlot<T?>()
-        return await withCheckedContinuation { continuation in
-            slot.fill(continuation)
-            // Cancelled when the task answered first; resuming then is a no-op.
-            let timer = Task { try? await Task.sleep(for: timeout); slot.resume(returning: nil) }
-            Task {
-                let result = await task.value
-                timer.cancel()
-                slot.resume(returning: result)
-            }
-        }
-    }
-}
-
-/// A continuation resumed by whichever of two racers comes first; the second is a no-op.
-private final class ContinuationSlot<T: Sendable>: Sendable {
-    private let continuation = Mutex<CheckedContinuation<T, Never>?>(nil)
-
-    func fill(_ continuation: CheckedContinuation<T, Never>) { self.continuation.withLock { $0 = continuation } }
-
-    func resume(returning value: T) { continuation.withLock { $0.take() }?.resume(returning: value) }
 }

@@ -65,7 +65,7 @@ extension Supervisor {
         let socket = layout.busSocket
         let up = await Readiness.poll(timeout: .seconds(10), interval: .milliseconds(5)) {
             guard bus.isRunning else { return true }
-            return Readiness.acceptsUnix(path: socket)
+            return await Readiness.acceptingUnix(path: socket)
         }
         if let report = await bus.exitReport() {
             throw .busDidNotStart(report)

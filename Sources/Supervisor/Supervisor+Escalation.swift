@@ -1,3 +1,4 @@
+import LinuxSupport
 import Glibc
 import ChildProcesses
 import VolumeDevice
@@ -35,7 +36,7 @@ extension Supervisor {
     /// orderly unmount may still block the device executor.
     private func abandonVolume(_ volume: PreparedVolume) async -> [String] {
         let logger = self.logger
-        guard let result = await BoundedBlocking.run(within: .seconds(3), { VolumePreparer.abandon(volume, logger: logger) }) else {
+        guard let result = await Deadline.blocking(within: .seconds(3), threadName: "sm-bounded", { VolumePreparer.abandon(volume, logger: logger) }) else {
             return ["umount -l \(volume.mountPoint) did not return within 3 s; check whether it is still mounted"]
         }
         var forced: [String] = []

@@ -83,7 +83,7 @@ extension Supervisor {
         let answered = Mutex<UInt16?>(nil)
         let ready = await Readiness.poll(timeout: .seconds(30), interval: .milliseconds(2)) {
             guard ganesha.isRunning, !stopAsked else { return true }
-            guard let port = boundPort(), Readiness.acceptsTCP(host: host, port: port) else { return false }
+            guard let port = boundPort(), await Readiness.acceptingTCP(host: host, port: port) else { return false }
             // Not yet registered and no answer both mean "not ready yet" (the bound says when to give up).
             guard (try? await client.isRegistered()) == true else { return false }
             answered.withLock { $0 = port }

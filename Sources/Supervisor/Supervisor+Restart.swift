@@ -83,7 +83,8 @@ extension Supervisor {
     /// the given bus accepts a new connection.
     func busAnswers() async -> Bool {
         if let bus {
-            return bus.isRunning && Readiness.acceptsUnix(path: layout.busSocket)
+            guard bus.isRunning else { return false }
+            return await Readiness.acceptingUnix(path: layout.busSocket)
         }
         guard let busAddress else { return false }
         // Any failure to connect is the answer "no".
