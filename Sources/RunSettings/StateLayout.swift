@@ -18,4 +18,7 @@ public struct StateLayout: Sendable {
     public var busPidFile: String { stateDir.appending("dbus.pid") }
     /// Where Ganesha listens, for a cluster-level manager (see `EndpointFile`).
     public var endpointFile: String { stateDir.appending("endpoint.json") }
+    /// The port the probes server listens on (the one `--http-port 0` got), for whoever
+    /// scrapes or probes it without a fixed port.
+    public var httpPortFile: String { stateDir.appending("http-port") }
 }

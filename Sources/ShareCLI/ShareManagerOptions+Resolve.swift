@@ -90,7 +90,7 @@ extension ShareManagerOptions {
             mountPoint: mountPath,
             stateDir: state,
             httpAddress: try NetworkAddress(validating: httpAddress, flag: "http-address"),
-            httpPort: Int(try RangeCheck.port(httpPort, flag: "http-port")),
+            httpPort: Int(try RangeCheck.port(httpPort, flag: "http-port", allowZero: true)),
             fsType: fs,
             mkfsOptions: mkfs,
             mountOptions: mount,

@@ -25,7 +25,7 @@ public struct ShareManagerOptions: ParsableArguments, Sendable {
     @Option(help: "Address of the /healthz, /readyz and /metrics server.")
     public var httpAddress: String = "0.0.0.0"
 
-    @Option(help: "Port of the /healthz, /readyz and /metrics server.")
+    @Option(help: "Port of the /healthz, /readyz and /metrics server; 0 takes a free one, published in <state-dir>/http-port.")
     public var httpPort: Int = 9500
 
     @Option(help: "NFSv4 grace period after a restart, in seconds (0-270).")

@@ -9,6 +9,7 @@ import ServiceLifecycle
 import ShareAPI
 import ShareLogging
 import Supervisor
+import VolumeDevice
 
 /// The composition root of one run: the supervisor, the HTTP listeners that reach it only
 /// through `ShareSupervising`, and the ServiceGroup that starts them in order (probes first,
@@ -46,7 +47,13 @@ public struct ShareManagerRuntime: Sendable {
             logger.error("cannot listen for HTTP on \(options.httpAddress):\(options.httpPort): \(error); choose another --http-port or --http-address")
             return 1
         }
-        logger.info("serving /healthz, /readyz and /metrics on http://\(options.httpAddress):\(options.httpPort)")
+        let httpPort = probes.localAddress?.port ?? options.httpPort
+        logger.info("serving /healthz, /readyz and /metrics on http://\(options.httpAddress):\(httpPort)")
+        do {
+            try AtomicFile.write("\(httpPort)\n", to: StateLayout(stateDir: options.stateDir).httpPortFile)
+        } catch {
+            logger.warning("cannot publish the HTTP port in the state dir: \(error); only the log line above names it")
+        }
         let controls: [HTTPServer]
         do {
             let socket = options.control.socket.value

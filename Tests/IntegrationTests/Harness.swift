@@ -5,14 +5,14 @@ import Testing
 import TestSupport
 import VolumeDevice
 
-/// One share-manager process under test, on loopback and free ports, in its own temp dir.
+/// One share-manager process under test, on loopback and ports it got by binding 0, in its
+/// own temp dir.
 struct ShareManagerUnderTest {
     let volume: String
     let dir: TemporaryDirectory
     let image: String
     /// Shared with the instances of `onAnotherNode`, which serve where clients were.
     private let pinnedNFSPort: NFSPortPin
-    let httpPort: UInt16
     /// More flags for this run (fs type, recovery dir, ...).
     var extra: [String] = []
     var gracePeriod = 5
@@ -29,22 +29,37 @@ struct ShareManagerUnderTest {
     /// finds the volume where it was after a restart. 0 when nothing served yet.
     var nfsPort: UInt16 { pinnedNFSPort.port(publishedIn: stateDir) }
 
-    init(volume: String, dir: TemporaryDirectory, image: String) throws {
-        self.init(volume: volume, dir: dir, image: image, nfsPort: NFSPortPin(), httpPort: try freeTCPPort())
+    /// The port the running instance's probes server got with `--http-port 0`, from the file
+    /// it publishes right after binding (`start` removes an earlier instance's); waits for it
+    /// (bounded), 0 when none came.
+    var httpPort: UInt16 {
+        let file = stateDir + "/http-port"
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if let text = try? String(contentsOfFile: file, encoding: .utf8),
+               let port = UInt16(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                return port
+            }
+            usleep(5_000)
+        }
+        return 0
     }
 
-    private init(volume: String, dir: TemporaryDirectory, image: String, nfsPort: NFSPortPin, httpPort: UInt16) {
+    init(volume: String, dir: TemporaryDirectory, image: String) throws {
+        self.init(volume: volume, dir: dir, image: image, nfsPort: NFSPortPin())
+    }
+
+    private init(volume: String, dir: TemporaryDirectory, image: String, nfsPort: NFSPortPin) {
         self.volume = volume
         self.dir = dir
         self.image = image
         pinnedNFSPort = nfsPort
-        self.httpPort = httpPort
     }
 
     /// Another instance of the same volume, as on another node: same image and NFS port,
     /// its own mount point, state dir and HTTP port.
     func onAnotherNode(_ name: String) throws -> ShareManagerUnderTest {
-        var other = ShareManagerUnderTest(volume: volume, dir: dir, image: image, nfsPort: pinnedNFSPort, httpPort: try freeTCPPort())
+        var other = ShareManagerUnderTest(volume: volume, dir: dir, image: image, nfsPort: pinnedNFSPort)
         other.node = name
         other.extra = extra
         other.gracePeriod = gracePeriod
@@ -60,13 +75,15 @@ struct ShareManagerUnderTest {
             Binaries.shareManager, "run", "--volume", volume, "--device", image,
             "--mount-point", mountPoint, "--state-dir", stateDir,
             "--nfs-address", "127.0.0.1", "--nfs-port", String(pinnedNFSPort.pinned ?? 0),
-            "--http-address", "127.0.0.1", "--http-port", String(httpPort),
+            "--http-address", "127.0.0.1", "--http-port", "0",
             "--grace-period", String(gracePeriod), "--lease-lifetime", String(leaseLifetime),
         ] + extra
     }
 
     func start(name: String) throws -> ChildProcess {
-        try ChildProcess(arguments, logDirectory: dir.path, name: name)
+        // An earlier instance's port must not be mistaken for this one's.
+        unlink(stateDir + "/http-port")
+        return try ChildProcess(arguments, logDirectory: dir.path, name: name)
     }
 
     func get(_ path: String) async -> (status: Int, body: String) {

@@ -145,7 +145,7 @@ extension HostileFlag {
         // Numbers out of range.
         .flag("nfs-port: 65536", "nfs-port", "65536"),
         .flag("nfs-port: -1", "nfs-port", "-1"),
-        .flag("http-port: 0", "http-port", "0"),
+        .flag("http-port: 65536", "http-port", "65536"),
         .flag("http-port: beyond Int64", "http-port", "99999999999999999999"),
         .flag("http-port: trailing space", "http-port", "9500 "),
         .flag("grace-period: 271", "grace-period", "271"),
