@@ -43,7 +43,7 @@ final class KernelGuest: Sendable {
             "/usr/bin/nice", "-n", "10", TestEnvironment.which("qemu-system-x86_64") ?? "qemu-system-x86_64",
             "-accel", "tcg", "-cpu", "max", "-m", "512", "-nodefaults", "-display", "none", "-no-reboot",
             "-kernel", Fixture.kernel, "-initrd", Fixture.initramfs,
-            "-append", "console=ttyS0 panic=-1 quiet sm.id=\(id)",
+            "-append", "console=ttyS0 panic=-1 quiet no_timer_check sm.id=\(id)",
             "-serial", "file:\(console)",
             "-chardev", "socket,id=probe,path=\(socket),server=on,wait=on", "-serial", "chardev:probe",
             "-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0,romfile=",
