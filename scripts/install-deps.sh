@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages share-manager builds against and runs with, plus the test
 # tools (promtool, cryptsetup, the NFSv4.1 client's venv). Idempotent; needs root.
+# `--serve` (scripts/demo.sh) installs only what building and serving need.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+serve_only=false
+[ "${1:-}" = --serve ] && serve_only=true
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "install-deps.sh: run as root (sudo): it installs Debian packages and later mounts loop devices" >&2
@@ -14,6 +17,8 @@ packages=(
     libdbus-1-dev libsystemd-dev libnfsidmap-dev pkg-config
     # what share-manager runs
     nfs-ganesha nfs-ganesha-vfs dbus e2fsprogs xfsprogs util-linux mount
+)
+$serve_only || packages+=(
     # what the tests and benchmarks use
     cryptsetup-bin fdisk lvm2 bcache-tools prometheus python3-venv hyperfine curl
     # the kernel-client guests (docs/kernel-client.md): the emulator and the C compiler for
@@ -30,12 +35,19 @@ if [ "${#missing[@]}" -gt 0 ]; then
     # Recommends add nothing the tests or share-manager use (openssl, krb5-locales, ...).
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The Debian package starts nothing here (no systemd), but make sure no stray Ganesha or
-# Prometheus holds ports the tests pick from.
+# Under systemd, installing nfs-ganesha starts Debian's own server (nfs-ganesha.service) on
+# port 2049, where share-manager's Ganesha would listen: stop it and keep it from starting
+# at boot. Only when this run installed it; a server someone set up before stays.
+if [[ " ${missing[*]} " == *" nfs-ganesha "* ]] && [ -d /run/systemd/system ] \
+    && systemctl is-enabled --quiet nfs-ganesha.service 2>/dev/null; then
+    echo "disabling Debian's nfs-ganesha.service (it would hold port 2049)"
+    systemctl disable --now --quiet nfs-ganesha.service
+fi
 if ! command -v swift >/dev/null; then
     echo "install-deps.sh: no 'swift' on PATH; install Swift 6.3 (swift.org) and put it on PATH" >&2
     exit 1
 fi
+$serve_only && exit 0
 
 # The NFSv4.1 client the tests use (the kernel here has no NFS client). Debian's pip
 # refuses system installs, so it lives in a venv inside the checkout.
