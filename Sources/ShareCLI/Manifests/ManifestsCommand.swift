@@ -10,10 +10,11 @@ public struct ManifestsCommand: ParsableCommand {
         commandName: "manifests",
         abstract: "Print (or write) the Kubernetes manifests of one volume.",
         discussion: """
-            Clients mount the NFS Service's fixed ClusterIP (--cluster-ip): nodes cannot resolve \
-            cluster DNS names, and a fixed address stays the same when the Service is deleted \
-            and re-created. Pick a free address of the cluster's Service range for each volume \
-            (the API server refuses one that is taken or outside the range).
+            Clients mount the NFS Service's fixed ClusterIP (--cluster-ip): nodes usually cannot \
+            resolve cluster DNS names, and a fixed address stays the same when the Service is \
+            deleted and re-created. Pick a free address of the cluster's Service range for each \
+            volume (the API server refuses one that is taken or outside the range).
+
             Example: share-manager manifests --volume pvc-0a1b2c --cluster-ip 10.96.20.49 \
             --node-cidr 10.0.0.0/16 | kubectl apply -f -
             """
