@@ -171,7 +171,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "ShareCLITests", dependencies: [
-            "ShareCLI", "GaneshaConfig", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "ShareCLI", "GaneshaConfig", "SupervisorInterface", "TestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "ChildProcessesTests", dependencies: [
             "ChildProcesses", "LinuxSupport", .product(name: "Logging", package: "swift-log"),

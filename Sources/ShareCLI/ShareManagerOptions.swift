@@ -46,7 +46,7 @@ public struct ShareManagerOptions: ParsableArguments, Sendable {
     @Option(help: "Where Ganesha keeps client recovery records for an adopted filesystem (one share-manager did not format).")
     public var recoveryDir: String?
 
-    @Option(help: "Run fstrim on the mount every this many seconds (0 = never).")
+    @Option(help: "Run fstrim on the mount every this many seconds: 0 = never, or 60-31536000 (a year).")
     public var trimInterval: Int = 0
 
     @Option(help: "Seconds an orderly stop may take (1-300); then, or at a second SIGTERM/SIGINT, Ganesha is killed and the volume lazily unmounted.")

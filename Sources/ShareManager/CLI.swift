@@ -11,8 +11,9 @@ public struct ShareManagerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "share-manager",
         abstract: "Serves one block volume to many Pods over NFSv4.1/4.2 with NFS-Ganesha.",
+        discussion: HelpText.environmentAndExitCodes,
         version: version,
-        subcommands: [RunCommand.self, RenderCommand.self] + ControlTarget.commands,
+        subcommands: [RunCommand.self, RenderCommand.self, ManifestsCommand.self] + ControlTarget.commands,
         defaultSubcommand: RunCommand.self
     )
 
@@ -22,7 +23,8 @@ public struct ShareManagerCommand: AsyncParsableCommand {
 /// `share-manager run`: prepare the device, start Ganesha, serve until SIGTERM.
 public struct RunCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Prepare the device, start Ganesha and serve the volume until SIGTERM."
+        commandName: "run", abstract: "Prepare the device, start Ganesha and serve the volume until SIGTERM.",
+        discussion: HelpText.environmentAndExitCodes
     )
 
     @OptionGroup public var options: ShareManagerOptions
@@ -41,7 +43,8 @@ public struct RunCommand: AsyncParsableCommand {
 /// `share-manager render`: print the Ganesha files `run` would write, touching nothing.
 public struct RenderCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "render", abstract: "Print the rendered Ganesha config and export file, touching nothing."
+        commandName: "render", abstract: "Print the rendered Ganesha config and export file, touching nothing.",
+        discussion: HelpText.environmentAndExitCodes
     )
 
     @OptionGroup public var options: ShareManagerOptions
@@ -79,6 +82,8 @@ public enum ShareManagerCLI {
             return fail("\(error)", code: 2)
         } catch let error as ControlClient.Failure {
             return fail("\(error)", code: 1)
+        } catch let error as ManifestsFailure {
+            return fail("\(error)", code: 1)
         } catch let exit as ExitCode {
             return exit.rawValue
         } catch {
@@ -109,14 +114,6 @@ public enum ShareManagerCLI {
     /// Values reach messages as typed (ArgumentParser quotes them whole): control characters
     /// would drive the operator's terminal, and a huge value would fill the log.
     static func printable(_ line: String, limit: Int = 1000) -> String {
-        var shown = ""
-        for scalar in line.unicodeScalars.prefix(limit) {
-            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
-                shown += scalar.escaped(asASCII: true)
-            } else {
-                shown.unicodeScalars.append(scalar)
-            }
-        }
-        return line.unicodeScalars.count > limit ? shown + "…" : shown
+        TerminalText.printable(line, limit: limit)
     }
 }

@@ -74,6 +74,41 @@ struct CLITests {
         #expect(help.stdout.contains("--nfs-port"))
     }
 
+    @Test("README's flag table and `run --help` name the same flags, each row with its flags' variables; --help lists every variable and the exit codes")
+    func readmeMatchesHelp() throws {
+        let help = try run(["run", "--help"])
+        #expect(help.status == 0, "\(help.stderr)")
+        let options = help.stdout.components(separatedBy: "OPTIONS:").last ?? ""
+        let helpFlags = Set(options.matches(of: /--([a-z][a-z0-9-]*)/).map { String($0.1) }).subtracting(["help", "version"])
+        #expect(helpFlags.count > 20, "no flags found in:\n\(help.stdout)")
+
+        let readme = try String(contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let table = try #require(readme.components(separatedBy: "| flag | environment | default |").dropFirst().first)
+        let rows = table.split(separator: "\n").dropFirst().prefix { $0.hasPrefix("|") }
+        var readmeFlags: Set<String> = []
+        for row in rows {
+            let cells = row.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            try #require(cells.count >= 4, "not a table row: \(row)")
+            let flags = cells[1].matches(of: /`--([a-z0-9-]+)`/).map { String($0.1) }
+            let variables = cells[2].matches(of: /`([A-Z0-9_]+)`/).map { String($0.1) }
+            #expect(!flags.isEmpty && variables == flags.map(Self.variable), "README row: \(row)")
+            readmeFlags.formUnion(flags)
+        }
+        #expect(readmeFlags.subtracting(helpFlags).isEmpty, "in README's table, not in --help: \(readmeFlags.subtracting(helpFlags).sorted())")
+        #expect(helpFlags.subtracting(readmeFlags).isEmpty, "in --help, not in README's table: \(helpFlags.subtracting(readmeFlags).sorted())")
+
+        for flag in helpFlags {
+            #expect(help.stdout.contains(Self.variable(flag)), "--help does not list \(Self.variable(flag))")
+        }
+        for code in ["0  done", "1  failed", "2  bad input"] {
+            #expect(help.stdout.contains(code), "--help does not explain exit code \(code.prefix(1))")
+        }
+    }
+
+    static func variable(_ flag: String) -> String {
+        "SHARE_MANAGER_" + flag.uppercased().replacingOccurrences(of: "-", with: "_")
+    }
+
     @Test("--log-format json writes one JSON object per line, and a missing device is a run failure (exit 1)")
     func jsonLogs() throws {
         let dir = try TemporaryDirectory(prefix: "sm-json")

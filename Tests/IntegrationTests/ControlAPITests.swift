@@ -47,7 +47,7 @@ struct ControlAPITests {
         }
     }
 
-    @Test("status, clients, trim and resize through the CLI on the 0600 unix socket", .realParts(python: true, extraTools: ["curl", "fstrim"]))
+    @Test("status, clients (JSON and summary), trim, resize, log-level, unexport and export through the CLI on the 0600 unix socket", .realParts(python: true, extraTools: ["curl", "fstrim"]))
     func cliFrontEnd() async throws {
         try await withImage(prefix: "sm-ctl-cli") { dir, image in
             let sm = try ShareManagerUnderTest(volume: "vol-cli", dir: dir, image: image)
@@ -75,6 +75,30 @@ struct ControlAPITests {
                 #expect((trim["trimmedBytes"] as? Int ?? 0) > 0)
                 let resize = try ControlCall.cli(["resize", "--state-dir", sm.stateDir])
                 #expect(resize["outcome"] as? String == "unchanged")
+
+                // Without --json: a summary for people, one labelled line per part.
+                let summary = try await runCommand([Binaries.shareManager, "status", "--state-dir", sm.stateDir])
+                #expect(summary.status == 0, "\(summary.stderr)")
+                for line in ["volume    vol-cli (share-manager ", "phase     serving", "grace     ", "ganesha   pid "] {
+                    #expect(summary.stdout.contains(line), "no '\(line)' in:\n\(summary.stdout)")
+                }
+                #expect(summary.stdout.contains("RW, id ") && summary.stdout.contains(": active\n"), "\(summary.stdout)")
+                let people = try await runCommand([Binaries.shareManager, "clients", "--state-dir", sm.stateDir])
+                #expect(people.status == 0 && people.stdout.hasPrefix("connected: "), "\(people.stdout)\(people.stderr)")
+
+                // The log level and the export, without curl.
+                let level = try await runCommand([Binaries.shareManager, "log-level", "debug", "--ganesha", "DEBUG", "--component", "COMPONENT_EXPORT", "--state-dir", sm.stateDir])
+                #expect(level.status == 0 && !level.stdout.isEmpty, "\(level.stdout)\(level.stderr)")
+                let badLevel = try await runCommand([Binaries.shareManager, "log-level", "--ganesha", "LOUD", "--state-dir", sm.stateDir])
+                #expect(badLevel.status == 1 && badLevel.stderr.contains("HTTP 400"), "\(badLevel.stderr)")
+                #expect(badLevel.stderr.split(separator: "\n").count == 1, "\(badLevel.stderr)")
+                #expect(try await runCommand([Binaries.shareManager, "log-level", "info", "--state-dir", sm.stateDir]).status == 0)
+                let offline = try await runCommand([Binaries.shareManager, "unexport", "--state-dir", sm.stateDir])
+                #expect(offline.status == 0, "\(offline.stderr)")
+                #expect((try ControlCall.cli(["status", "--state-dir", sm.stateDir])["export"] as? [String: Any])?["offline"] as? Bool == true)
+                let online = try ControlCall.cli(["export", "--json", "--state-dir", sm.stateDir])
+                #expect(online["ok"] as? Bool == true, "\(online)")
+                #expect((try ControlCall.cli(["status", "--state-dir", sm.stateDir])["export"] as? [String: Any])?["offline"] as? Bool == false)
 
                 // A volume nobody serves: one line, exit 1.
                 let missing = try await runCommand([Binaries.shareManager, "status", "--state-dir", dir.file("nowhere")])

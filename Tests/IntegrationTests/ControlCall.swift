@@ -12,8 +12,10 @@ enum ControlCall {
         return try parse(result)
     }
 
+    /// The JSON answer: status and clients print it only with `--json`, which is added here.
     static func cli(_ args: [String]) throws -> [String: Any] {
-        let result = try runCommand([Binaries.shareManager] + args)
+        let json = ["status", "clients"].contains(args.first ?? "") ? ["--json"] : []
+        let result = try runCommand([Binaries.shareManager] + args + json)
         #expect(result.status == 0, "share-manager \(args.joined(separator: " ")): \(result.stderr)")
         return try parse(result)
     }

@@ -22,7 +22,12 @@ struct ManifestTests {
     static let runtimeDefaultCapabilities: Set = ["CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "SETGID", "SETUID", "SETPCAP", "NET_BIND_SERVICE", "KILL"]
     /// What Ganesha uses on the exported files (docs/container.md, "Capabilities").
     static let ganeshaCapabilities: Set = ["DAC_READ_SEARCH", "DAC_OVERRIDE", "FOWNER", "FSETID", "CHOWN", "SETUID", "SETGID"]
-    static let yamllintConfig = "{extends: default, rules: {line-length: {max: 120}, document-start: disable}}"
+
+    /// The root's .yamllint, for callers that pass settings with -d (AlertRulesTests). Empty
+    /// when the file is missing, which `lint` reports.
+    static var yamllintConfig: String {
+        (try? String(contentsOf: TestEnvironment.repositoryRoot.appendingPathComponent(".yamllint"), encoding: .utf8)) ?? ""
+    }
 
     // MARK: - Schema and syntax
 
@@ -41,10 +46,14 @@ struct ManifestTests {
         }
     }
 
-    @Test("yamllint finds nothing (duplicate keys above all: a parser silently keeps the last one)", .needs(.python(modules: ["yaml", "yamllint"])))
+    @Test("plain `yamllint deploy` from the repository root finds nothing: its settings are the root's .yamllint (duplicate keys above all: a parser silently keeps the last one)", .needs(.python(modules: ["yaml", "yamllint"])))
     func lint() throws {
         let python = try ManifestTools.python()
-        let result = try runCommand([python, "-m", "yamllint", "-f", "parsable", "-d", Self.yamllintConfig] + ManifestTools.files())
+        let root = TestEnvironment.repositoryRoot.path
+        #expect(FileManager.default.fileExists(atPath: root + "/.yamllint"), "no .yamllint at the repository root")
+        // No -c: yamllint must find the root's .yamllint itself, as it does for an operator.
+        let folder = ProcessInfo.processInfo.environment["SHARE_MANAGER_DEPLOY_DIR"] ?? "deploy"
+        let result = try runCommand(["/bin/sh", "-c", "cd \"$1\" && exec \"$2\" -m yamllint -f parsable \"$3\"", "lint", root, python, folder])
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
     }
 
@@ -52,7 +61,7 @@ struct ManifestTests {
     func kinds() throws {
         let manifests = try ManifestTools.load()
         let kinds = Set(manifests.map(\.kind))
-        for wanted in ["StatefulSet", "Service", "PersistentVolumeClaim", "ServiceMonitor", "NetworkPolicy", "PersistentVolume"] {
+        for wanted in ["StatefulSet", "Service", "PersistentVolumeClaim", "ServiceMonitor", "NetworkPolicy", "PersistentVolume", "PriorityClass"] {
             #expect(kinds.contains(wanted), "no \(wanted) in deploy/")
         }
     }
@@ -276,7 +285,7 @@ struct ManifestTests {
 // MARK: - Reading the manifests
 
 /// One object of a manifest file, as PyYAML read it (JSON types: String, Int, Bool, arrays, dictionaries).
-private struct ManifestObject: CustomStringConvertible {
+struct ManifestObject: CustomStringConvertible {
     let file: String
     let object: [String: Any]
 
@@ -300,7 +309,7 @@ private struct ManifestObject: CustomStringConvertible {
     }
 }
 
-private struct ManifestContainer {
+struct ManifestContainer {
     let fields: [String: Any]
 
     var environmentNames: [String] { (fields["env"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } }
@@ -325,9 +334,9 @@ private struct ManifestContainer {
 }
 
 /// Walks nested dictionaries by key.
-private func at(_ value: Any?, _ path: String...) -> Any? { at(value, path) }
+func at(_ value: Any?, _ path: String...) -> Any? { at(value, path) }
 
-private func at(_ value: Any?, _ path: [String]) -> Any? {
+func at(_ value: Any?, _ path: [String]) -> Any? {
     path.reduce(value) { ($0 as? [String: Any])?[$1] }
 }
 
@@ -336,12 +345,12 @@ private func capability(_ name: String) -> String {
     name.uppercased().hasPrefix("CAP_") ? String(name.uppercased().dropFirst(4)) : name.uppercased()
 }
 
-private extension Dictionary where Key == String, Value == String {
+extension Dictionary where Key == String, Value == String {
     /// True when every pair of `other` is in this dictionary.
     func contains(_ other: [String: String]) -> Bool { other.allSatisfy { self[$0.key] == $0.value } }
 }
 
-private enum ManifestTools {
+enum ManifestTools {
     static var deployDirectory: String {
         ProcessInfo.processInfo.environment["SHARE_MANAGER_DEPLOY_DIR"]
             ?? TestEnvironment.repositoryRoot.appendingPathComponent("deploy").path
@@ -364,10 +373,10 @@ private enum ManifestTools {
         try #require(Binaries.python, "no test venv although the suite's gate found one")
     }
 
-    /// Every object in deploy/.
-    static func load() throws -> [ManifestObject] {
+    /// Every object in deploy/, or in `files`.
+    static func load(_ files: [String]? = nil) throws -> [ManifestObject] {
         let python = try python()
-        let result = try runCommand([python, converter] + files())
+        let result = try runCommand([python, converter] + (files ?? self.files()))
         try #require(result.status == 0, "the manifests do not parse: \(result.stderr)")
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         return entries.compactMap { entry in
