@@ -149,8 +149,8 @@ extension ManifestFiles {
             # Give up after a major timeout with ETIMEDOUT, not hang forever (hard) and not with
             # an EIO that looks like a disk error (soft).
             - softerr
-            # 60 s per try, 5 retries: about 6 minutes before an error, long enough to ride out
-            # a failover and the 90 s grace period.
+            # 60 s per try, 5 retries: 6 minutes without any answer before an error. A failover's
+            # refused connects and grace replies are answers and do not use it up (docs/recovery.md).
             - timeo=600
             - retrans=5
           nfs:
