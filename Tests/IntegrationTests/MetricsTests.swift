@@ -54,7 +54,11 @@ struct MetricsTests {
         }
     }
 
-    @Test("Ganesha stopped (SIGSTOP): /metrics still answers within 5 s and counts a scrape error", .realParts())
+    /// docs/metrics.md, "A hung Ganesha": a scrape waits at most 2 s for Ganesha. Asked
+    /// apart, the export count had added its own 1 s (3.00 s measured, five in a row).
+    static let hungScrapeBound: Duration = .milliseconds(2500)
+
+    @Test("Ganesha stopped (SIGSTOP): five scrapes in a row each answer within 2.5 s and count a scrape error", .realParts())
     func hungGanesha() async throws {
         try await serving("vol-mhung") { sm, process, _ in
             let series = "share_manager_scrape_errors_total{volume=\"vol-mhung\"}"
@@ -63,13 +67,18 @@ struct MetricsTests {
             var continued = false
             defer { if !continued { kill(pid, SIGCONT) } }
             try await ProcessTable.stop(pid)
-            for _ in 0..<2 {  // the second scrape finds the first one's calls still pending
+            var last = before
+            var took: [Duration] = []
+            for _ in 0..<5 {  // later scrapes find the earlier ones' calls still pending
                 let started = ContinuousClock.now
                 let during = await sm.scrape()
-                let took = ContinuousClock.now - started
-                #expect(during.status == 200 && took < .seconds(5), "status \(during.status) after \(took)")
-                #expect((during.values[series] ?? 0) > before, "\(series): \(before) → \(during.values[series] ?? -1)")
+                took.append(ContinuousClock.now - started)
+                #expect(during.status == 200, "status \(during.status)")
+                #expect((during.values[series] ?? 0) > last, "\(series): \(last) → \(during.values[series] ?? -1)")
+                last = during.values[series] ?? last
             }
+            print("hung Ganesha, five scrapes:", took.map { String(format: "%.2f", $0.inSeconds) }.joined(separator: " "))
+            #expect(took.allSatisfy { $0 < Self.hungScrapeBound }, "scrapes took \(took)")
             kill(pid, SIGCONT)
             continued = true
             // Answers again: once the pending calls are through, scrapes count no more errors
