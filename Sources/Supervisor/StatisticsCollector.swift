@@ -10,18 +10,16 @@ import Synchronization
 /// (asked apart, with its own bound, it had added 1 s to each hung scrape: 3 s measured).
 /// The previous counters are kept and the scrape says it failed.
 final class StatisticsCollector: Sendable {
-    /// One fetch's answers.
-    struct Reading: Sendable, Equatable {
-        var counters: GaneshaCounters
-        /// Exports Ganesha lists as active, the pseudo root not counted.
-        var exportsActive: Int
-    }
-
     private struct State {
         /// The fetch under way: later scrapes wait for it rather than queue more calls behind
         /// a hung one (a connection's calls run one at a time, and the probes use it too).
-        var inFlight: Task<Reading?, Never>?
+        /// It clears itself when it ends, late or not.
+        var inFlight: Task<GaneshaCounters?, Never>?
+        /// The last counters any fetch got, a late one included.
         var last: GaneshaCounters?
+        /// The export count the current (or last) fetch got; asked first, it is shown even
+        /// when the statistics after it are late.
+        var exports: Int?
     }
 
     private let state = Mutex(State())
@@ -39,37 +37,40 @@ final class StatisticsCollector: Sendable {
     }
 
     /// The counters, fresh or (with `failed`) the last ones, nil while Ganesha has never
-    /// answered; the export count only when this fetch answered.
+    /// answered; the export count when the fetch waited for got it.
     func collect(client: GaneshaClient?, pid: pid_t?, timeout: Duration) async -> (GaneshaCounters?, exportsActive: Int?, failed: Bool) {
         guard let client, let pid, let epoch = ProcessStart.ticks(pid: pid) else { return (nil, nil, false) }
-        let served = served
         let fetch = state.withLock { state in
             if let running = state.inFlight { return running }
-            let task = Task { await Self.fetch(client, pid: pid, epoch: epoch, served: served) }
+            state.exports = nil
+            let task = Task {
+                let counters = await self.fetch(client, pid: pid, epoch: epoch)
+                self.state.withLock { state in
+                    if let counters { state.last = counters }
+                    state.inFlight = nil
+                }
+                return counters
+            }
             state.inFlight = task
             return task
         }
         let fresh = await Deadline.value(of: fetch, within: timeout) ?? nil
-        return state.withLock { state in
-            if state.inFlight == fetch { state.inFlight = nil }
-            if let fresh { state.last = fresh.counters }
-            return (state.last, fresh?.exportsActive, fresh == nil)
-        }
+        return state.withLock { ($0.last, $0.exports, fresh == nil) }
     }
 
     /// Asks Ganesha; runs to its end even when the scrape stopped waiting. The cheap export
     /// list goes first: a hung Ganesha fails it, and the fetch ends there.
-    private static func fetch(_ client: GaneshaClient, pid: pid_t, epoch: UInt64, served: Set<String>) async -> Reading? {
+    private func fetch(_ client: GaneshaClient, pid: pid_t, epoch: UInt64) async -> GaneshaCounters? {
         do {
             let exports = try await client.showExports().filter { $0.id != 0 }.count
+            // Answers from a Ganesha that restarted meanwhile would get the old one's epoch.
+            guard ProcessStart.ticks(pid: pid) == epoch else { return nil }
+            state.withLock { $0.exports = exports }
             let global = try await client.globalOperations()
             let io = try await client.allExportIO()
             let clients = try await client.showClients()
-            // Answers from a Ganesha that restarted meanwhile would get the old one's epoch.
             guard ProcessStart.ticks(pid: pid) == epoch else { return nil }
-            return Reading(
-                counters: counters(global: global, io: io, clients: NFSClients.served(clients).count, epoch: epoch, served: served),
-                exportsActive: exports)
+            return Self.counters(global: global, io: io, clients: NFSClients.served(clients).count, epoch: epoch, served: served)
         } catch {
             return nil
         }

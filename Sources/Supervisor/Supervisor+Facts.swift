@@ -6,7 +6,7 @@ import VolumeDevice
 
 extension Supervisor: ShareSupervising {
     static let writeProbeLimit: Duration = .seconds(10)
-    /// Probes and scrapes answer within about this, whatever Ganesha does.
+    /// Probes answer within about this, whatever Ganesha does.
     static let probeBound: Duration = .seconds(1)
     /// A scrape waits at most this for Ganesha, however it hangs (docs/metrics.md, "A hung Ganesha").
     static let scrapeBound: Duration = .seconds(2)
