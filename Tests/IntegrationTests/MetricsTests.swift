@@ -56,8 +56,8 @@ struct MetricsTests {
 
     /// docs/metrics.md, "A hung Ganesha": a scrape waits at most 2 s for Ganesha. Asked
     /// apart, the export count had added its own 1 s (3.00 s measured, five in a row). The
-    /// fastest of five is held to the bound: CPU starvation only adds to a scrape (2.25 to
-    /// 4.2 s seen beside the whole suite and other builds, load 19 on 2 cores), never takes
+    /// fastest of five is held to the bound: CPU starvation only adds to a scrape (2.15 to
+    /// 4.2 s seen beside the whole suite and other builds, load 17-19 on 2 cores), never takes
     /// from the wait, and the old code never went below 3.00 s.
     static let hungScrapeBound: Duration = .milliseconds(2500)
 
