@@ -49,6 +49,20 @@ struct MetricsDocsTests {
         }
     }
 
+    @Test("with --enable-nfsv40 the 4.0 series are there, NFSv3 still not", .realParts())
+    func nfsv40WhenEnabled() async throws {
+        try await withImage(prefix: "sm-mdocs40") { dir, image in
+            var sm = try ShareManagerUnderTest(volume: "vol-mdocs40", dir: dir, image: image)
+            sm.extra = ["--enable-nfsv40", "true"]
+            let process = try sm.start(name: "run")
+            try await stoppingAfterwards(process) {
+                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
+                let versions = Set(await sm.scrape().values.keys.compactMap(Self.nfsVersion))
+                #expect(versions == ["4.0", "4.1", "4.2"], "\(versions)")
+            }
+        }
+    }
+
     /// The `nfs_version` label of a series, when it has one.
     static func nfsVersion(_ series: String) -> String? {
         guard let range = series.range(of: #"nfs_version=""#) else { return nil }
