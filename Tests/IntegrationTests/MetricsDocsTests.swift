@@ -16,50 +16,39 @@ struct MetricsDocsTests {
         "no client: clients_connected 0 and /v1/clients empty although the readiness probe called NULL; no NFSv3 or 4.0 series; documented families = scraped families",
         .realParts(python: true))
     func freshInstance() async throws {
-        try await withImage(prefix: "sm-mdocs") { dir, image in
-            let sm = try ShareManagerUnderTest(volume: "vol-mdocs", dir: dir, image: image)
-            let process = try sm.start(name: "run")
-            try await stoppingAfterwards(process) {
-                // Ready means our own NULL probe answered at least once; ask again a few
-                // times so that the probe's connections are certainly behind us.
-                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
-                for _ in 0..<3 { #expect(await sm.get("/readyz").status == 200) }
-                let fresh = await sm.scrape()
-                #expect(fresh.values[#"share_manager_clients_connected{volume="vol-mdocs"}"#] == 0, "\(fresh.body)")
-                let clients = try ControlCall.json(sm, "GET", "/v1/clients")
-                #expect((clients["connected"] as? [Any])?.isEmpty == true, "\(clients)")
-                let versions = Set(fresh.values.keys.compactMap(Self.nfsVersion))
-                #expect(versions.isSubset(of: ["4.1", "4.2"]), "series of protocols that are off: \(versions)")
+        try await servingShareManager("vol-mdocs") { sm, _, _ in
+            // Ready means our own NULL probe answered at least once; ask again a few
+            // times so that the probe's connections are certainly behind us.
+            for _ in 0..<3 { #expect(await sm.get("/readyz").status == 200) }
+            let fresh = await sm.scrape()
+            #expect(fresh.values[#"share_manager_clients_connected{volume="vol-mdocs"}"#] == 0, "\(fresh.body)")
+            let clients = try ControlCall.json(sm, "GET", "/v1/clients")
+            #expect((clients["connected"] as? [Any])?.isEmpty == true, "\(clients)")
+            let versions = Set(fresh.values.keys.compactMap(Self.nfsVersion))
+            #expect(versions.isSubset(of: ["4.1", "4.2"]), "series of protocols that are off: \(versions)")
 
-                let documented = try Self.documentedFamilies()
-                #expect(documented.count > 25, "docs/metrics.md tables not found: \(documented)")
-                let scraped = Self.families(in: fresh.body)
-                let missing = documented.subtracting(scraped).subtracting(Self.appearLater.keys)
-                #expect(missing.isEmpty, "documented but not scraped: \(missing.sorted())")
-                let undocumented = scraped.subtracting(documented)
-                #expect(undocumented.isEmpty, "scraped but not in docs/metrics.md: \(undocumented.sorted())")
-                #expect(Set(Self.appearLater.keys).isSubset(of: documented))
+            let documented = try Self.documentedFamilies()
+            #expect(documented.count > 25, "docs/metrics.md tables not found: \(documented)")
+            let scraped = Self.families(in: fresh.body)
+            let missing = documented.subtracting(scraped).subtracting(Self.appearLater.keys)
+            #expect(missing.isEmpty, "documented but not scraped: \(missing.sorted())")
+            let undocumented = scraped.subtracting(documented)
+            #expect(undocumented.isEmpty, "scraped but not in docs/metrics.md: \(undocumented.sorted())")
+            #expect(Set(Self.appearLater.keys).isSubset(of: documented))
 
-                #expect(try nfsClient(["write", sm.nfsURL, "d.bin", "4096"]).status == 0)
-                let later = Self.families(in: await sm.scrape().body)
-                for (family, event) in Self.appearLater {
-                    #expect(later.contains(family), "\(family) still absent after \(event)")
-                }
+            #expect(try nfsClient(["write", sm.nfsURL, "d.bin", "4096"]).status == 0)
+            let later = Self.families(in: await sm.scrape().body)
+            for (family, event) in Self.appearLater {
+                #expect(later.contains(family), "\(family) still absent after \(event)")
             }
         }
     }
 
     @Test("with --enable-nfsv40 the 4.0 series are there, NFSv3 still not", .realParts())
     func nfsv40WhenEnabled() async throws {
-        try await withImage(prefix: "sm-mdocs40") { dir, image in
-            var sm = try ShareManagerUnderTest(volume: "vol-mdocs40", dir: dir, image: image)
-            sm.extra = ["--enable-nfsv40", "true"]
-            let process = try sm.start(name: "run")
-            try await stoppingAfterwards(process) {
-                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
-                let versions = Set(await sm.scrape().values.keys.compactMap(Self.nfsVersion))
-                #expect(versions == ["4.0", "4.1", "4.2"], "\(versions)")
-            }
+        try await servingShareManager("vol-mdocs40", extra: ["--enable-nfsv40", "true"]) { sm, _, _ in
+            let versions = Set(await sm.scrape().values.keys.compactMap(Self.nfsVersion))
+            #expect(versions == ["4.0", "4.1", "4.2"], "\(versions)")
         }
     }
 

@@ -7,7 +7,7 @@ import TestSupport
 struct MetricsTests {
     @Test("1 MiB written and read over NFSv4.1 shows in export bytes and operations; promtool finds nothing", .realParts(python: true, extraTools: ["promtool"]))
     func clientIO() async throws {
-        try await serving("vol-mio") { sm, process, dir in
+        try await servingShareManager("vol-mio") { sm, process, dir in
             let before = await sm.scrape()
             let written = try nfsClient(["write", sm.nfsURL, "m.bin", "1048576"])
             try #require(written.status == 0, "write failed: \(written.stderr)\n\(process.output)")
@@ -36,7 +36,7 @@ struct MetricsTests {
 
     @Test("Ganesha killed between two scrapes: share-manager restarts it and no counter goes down", .realParts(python: true))
     func restartKeepsCountersMonotonic() async throws {
-        try await serving("vol-mre") { sm, process, _ in
+        try await servingShareManager("vol-mre") { sm, process, _ in
             #expect(try nfsClient(["write", sm.nfsURL, "r.bin", "65536"]).status == 0)
             let before = await sm.scrape()
             try #require(before.sum("share_manager_export_bytes_total", "write") >= 65536, "\(before.body)")
@@ -63,7 +63,7 @@ struct MetricsTests {
 
     @Test("Ganesha stopped (SIGSTOP): five scrapes in a row answer, the fastest within 2.5 s, each within 5 s, each counting a scrape error", .realParts())
     func hungGanesha() async throws {
-        try await serving("vol-mhung") { sm, process, _ in
+        try await servingShareManager("vol-mhung") { sm, process, _ in
             let series = "share_manager_scrape_errors_total{volume=\"vol-mhung\"}"
             let before = try #require(await sm.scrape().values[series], "no \(series)")
             let pid = try sm.ganeshaPid()
@@ -94,20 +94,6 @@ struct MetricsTests {
             #expect(calm, "\(series) still rising: \(settled)")
             #expect(await sm.scrape().values[series] == settled)
             #expect(process.isRunning)
-        }
-    }
-
-    /// Starts share-manager on a fresh image, waits until ready, runs `body`, stops it.
-    private func serving(
-        _ volume: String, _ body: (ShareManagerUnderTest, ChildProcess, TemporaryDirectory) async throws -> Void
-    ) async throws {
-        try await withImage(prefix: "sm-\(volume)") { dir, image in
-            let sm = try ShareManagerUnderTest(volume: volume, dir: dir, image: image)
-            let process = try sm.start(name: "run")
-            try await stoppingAfterwards(process) {
-                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
-                try await body(sm, process, dir)
-            }
         }
     }
 }
