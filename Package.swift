@@ -167,7 +167,7 @@ let package = Package(
             "ShareManager", "ShareAPI", "ShareCLI", "Supervisor", "SupervisorInterface", "Recovery", "RunSettings", "ShareLogging", "TestSupport", .product(name: "Logging", package: "swift-log"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "SupervisorTests", dependencies: [
-            "Supervisor", "SupervisorInterface", "RunSettings", "GaneshaConfig", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            "Supervisor", "SupervisorInterface", "RunSettings", "GaneshaConfig", "GaneshaControl", "TestSupport", .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "ShareCLITests", dependencies: [

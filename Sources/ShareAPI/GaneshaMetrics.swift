@@ -37,7 +37,7 @@ final class GaneshaMetrics: Sendable {
         clients = registry.makeGauge(
             descriptor: MetricNameDescriptor(
                 namespace: "share_manager", metricName: "clients_connected", unitName: "",
-                helpText: "Client addresses Ganesha lists (ShowClients): clients behind one address count once; one stays listed a while after it leaves."),
+                helpText: "Client addresses Ganesha lists (ShowClients) that used an NFS protocol (our readiness probe's NULL calls do not count): clients behind one address count once; one stays listed a while after it leaves."),
             labels: labels)
         scrapeErrors = registry.makeCounter(
             descriptor: MetricNameDescriptor(

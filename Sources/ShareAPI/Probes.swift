@@ -31,31 +31,12 @@ public struct Probes: Sendable {
     }
 
     static func health(_ facts: HealthFacts) -> HTTPResponse {
-        switch facts.phase {
-        case .preparingDevice, .startingGanesha, .restartingGanesha:
-            // Progress, not a hang: a liveness kill now would only make the outage longer.
-            return HTTPResponse(status: .ok, body: "ok: \(facts.phase.rawValue)\n")
-        case .stopping:
-            return HTTPResponse(status: .serviceUnavailable, body: "stopping\n")
-        case .serving:
-            guard facts.ganeshaRunning else {
-                return HTTPResponse(status: .serviceUnavailable, body: "Ganesha is not running\n")
-            }
-            if let stuck = facts.stuckWriteProbe {
-                return HTTPResponse(status: .serviceUnavailable, body: "filesystem write probe has not returned for \(stuck.components.seconds) s\n")
-            }
-            if case .readOnly(let reason) = facts.filesystem {
-                return HTTPResponse(status: .serviceUnavailable, body: "filesystem not writable: \(reason)\n")
-            }
-            // Ganesha beats only while healthy, and a hung or stopped Ganesha stops beating:
-            // cheaper and more telling than a D-Bus call that would itself hang.
-            if let age = facts.heartbeatAge, age > HealthFacts.heartbeatLimit {
-                return HTTPResponse(status: .serviceUnavailable, body: "no Ganesha heartbeat for \(age.components.seconds) s\n")
-            }
-            // A full volume stays live: a restart frees nothing and starts a grace period.
-            if case .full(let summary, _) = facts.filesystem { return HTTPResponse(status: .ok, body: "ok; \(summary)\n") }
-            return HTTPResponse(status: .ok, body: "ok\n")
+        if let failure = facts.failure {
+            return HTTPResponse(status: .serviceUnavailable, body: failure + "\n")
         }
+        guard facts.phase == .serving else { return HTTPResponse(status: .ok, body: "ok: \(facts.phase.rawValue)\n") }
+        if case .full(let summary, _) = facts.filesystem { return HTTPResponse(status: .ok, body: "ok; \(summary)\n") }
+        return HTTPResponse(status: .ok, body: "ok\n")
     }
 
     static func readiness(_ facts: ReadinessFacts) -> HTTPResponse {

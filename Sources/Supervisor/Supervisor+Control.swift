@@ -48,7 +48,7 @@ extension Supervisor {
         var connected: [ControlMessage.ConnectedClient] = []
         // Ganesha not answering lists no connected clients; the records still show.
         if let client = liveClient(timeout: .seconds(2)), let listed = try? await client.showClients() {
-            connected = listed.map {
+            connected = NFSClients.served(listed).map {
                 .init(address: $0.address, protocols: $0.activeProtocols,
                       lastActivity: $0.lastActivity.map { Double($0.seconds) + Double($0.nanoseconds) / 1e9 })
             }

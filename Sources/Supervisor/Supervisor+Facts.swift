@@ -6,8 +6,10 @@ import VolumeDevice
 
 extension Supervisor: ShareSupervising {
     static let writeProbeLimit: Duration = .seconds(10)
-    /// Probes and scrapes answer within about this, whatever Ganesha does.
+    /// Probes answer within about this, whatever Ganesha does.
     static let probeBound: Duration = .seconds(1)
+    /// A scrape waits at most this for Ganesha, however it hangs (docs/metrics.md, "A hung Ganesha").
+    static let scrapeBound: Duration = .seconds(2)
 
     public func healthFacts() async -> HealthFacts {
         HealthFacts(
@@ -35,10 +37,6 @@ extension Supervisor: ShareSupervising {
         let running = ganesha?.isRunning == true
         sample.ganeshaUp = running && (age.map { $0 <= HealthFacts.heartbeatLimit } ?? false)
         sample.ganeshaPid = ganesha?.pid
-        if running, let client = liveClient(timeout: Self.probeBound), let exports = try? await client.showExports() {
-            // No answer within the bound leaves the count unknown (nil), which the family shows so.
-            sample.exportsActive = exports.filter { $0.id != 0 }.count
-        }
         sample.endpoint = endpoint
         sample.idmapDomain = idmapDomain
         if let volume {
@@ -49,9 +47,12 @@ extension Supervisor: ShareSupervising {
         sample.ganeshaRestarts = restarts
         sample.recordWriteFailures = recordFailures.count
         sample.heartbeatAge = age
-        let (counters, failed) = await statistics.collect(
-            client: running ? liveClient(timeout: .seconds(2)) : nil, pid: running ? ganesha?.pid : nil, timeout: .seconds(2))
+        // One bound for every D-Bus question of the scrape, the export count included. No
+        // answer in time leaves the count unknown (nil): the family keeps its last value.
+        let (counters, exportsActive, failed) = await statistics.collect(
+            client: running ? liveClient(timeout: Self.scrapeBound) : nil, pid: running ? ganesha?.pid : nil, timeout: Self.scrapeBound)
         sample.statistics = counters
+        sample.exportsActive = exportsActive
         sample.statisticsFailed = failed
         return sample
     }

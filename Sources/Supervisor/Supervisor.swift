@@ -67,7 +67,7 @@ public actor Supervisor {
     /// Asks the service group for an orderly stop of everything (set by the composition root).
     var requestStop: @Sendable () async -> Void = {}
 
-    let statistics = StatisticsCollector()
+    let statistics: StatisticsCollector
     /// A second SIGTERM/SIGINT, heard once the group has acted on the first.
     let secondSignal: AsyncStream<UnixSignal>
     let secondSignals: AsyncStream<UnixSignal>.Continuation
@@ -82,6 +82,7 @@ public actor Supervisor {
         self.logger = logger
         grace = GraceTracker(logger: logger)
         recordFailures = RecordWriteFailures(logger: logger)
+        statistics = StatisticsCollector(servingNFSv40: options.ganesha.enableNFSv40)
         (events, sink) = AsyncStream.makeStream(of: ChildEvent.self)
         (secondSignal, secondSignals) = AsyncStream.makeStream(of: UnixSignal.self)
     }

@@ -43,9 +43,8 @@ extension Supervisor {
             try await startUp()
             if !stopAsked {
                 phase = .serving
-                let url = "nfs://\(options.probeHost):\(options.ganesha.nfsPort)/\(options.volume)"
-                logger.info("serving \(url) (NFSv4.1/4.2)")
-                notifier.ready(status: "serving \(url)")
+                logger.info("serving \(servedURL) (\(options.ganesha.enableNFSv40 ? "NFSv4.0/4.1/4.2" : "NFSv4.1/4.2"))")
+                notifier.ready(status: "serving \(servedURL)")
                 await serve()
             }
         } catch {
@@ -111,14 +110,29 @@ extension Supervisor {
         }
     }
 
-    /// systemd's watchdog hears from us only while Ganesha runs: a dead child means a
-    /// restart is due, which is what the watchdog is for.
+    /// systemd's watchdog hears from us only while `/healthz` would say 200 (the same
+    /// facts, `HealthFacts.failure`): a dead, hung or stopped Ganesha (no heartbeat for
+    /// 10 s), a read-only filesystem or a stuck write probe stop the pings, so systemd
+    /// restarts the service after `WatchdogSec=`. `STATUS=` says why while they are off.
     private func pingWatchdog(every interval: Duration) async {
+        var reported: String?
         while !Task.isCancelled {
-            if ganesha?.isRunning == true { notifier.watchdogPing() }
+            let failure = await healthFacts().failure
+            if let failure {
+                if failure != reported { notifier.status("unhealthy, watchdog not fed: \(failure)") }
+            } else {
+                if reported != nil { notifier.status("serving \(servedURL)") }
+                notifier.watchdogPing()
+            }
+            reported = failure
             // Cancelled when serving ends; the loop condition sees it.
             try? await Task.sleep(for: interval)
         }
+    }
+
+    /// Where clients mount, with the bound port (with --nfs-port 0, Ganesha's choice).
+    var servedURL: String {
+        "nfs://\(options.probeHost):\(endpoint?.port ?? options.ganesha.nfsPort)/\(options.volume)"
     }
 
     /// "10", or "2.3" for a duration with tenths.

@@ -39,6 +39,28 @@ public struct HealthFacts: Sendable, Equatable {
     }
 }
 
+extension HealthFacts {
+    /// Why liveness fails, nil while live: the one rule behind `/healthz` and the systemd
+    /// watchdog. Start-up and restart steps are progress, not a hang (a kill then would
+    /// only make the outage longer); a full volume is live (a restart frees nothing).
+    public var failure: String? {
+        switch phase {
+        case .preparingDevice, .startingGanesha, .restartingGanesha:
+            return nil
+        case .stopping:
+            return "stopping"
+        case .serving:
+            guard ganeshaRunning else { return "Ganesha is not running" }
+            if let stuck = stuckWriteProbe { return "filesystem write probe has not returned for \(stuck.components.seconds) s" }
+            if case .readOnly(let reason) = filesystem { return "filesystem not writable: \(reason)" }
+            // Ganesha beats only while healthy, and a hung or stopped Ganesha stops beating:
+            // cheaper and more telling than a D-Bus call that would itself hang.
+            if let age = heartbeatAge, age > Self.heartbeatLimit { return "no Ganesha heartbeat for \(age.components.seconds) s" }
+            return nil
+        }
+    }
+}
+
 /// What Ganesha said of our export when asked.
 public enum ExportCheck: Sendable, Equatable {
     case active

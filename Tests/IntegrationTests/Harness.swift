@@ -271,3 +271,19 @@ extension SystemState {
         if let failure { throw failure }
     }
 }
+
+/// Starts share-manager (with `extra` flags) on a fresh image, waits until ready, runs
+/// `body`, stops it.
+func servingShareManager(
+    _ volume: String, extra: [String] = [], _ body: (ShareManagerUnderTest, ChildProcess, TemporaryDirectory) async throws -> Void
+) async throws {
+    try await withImage(prefix: "sm-\(volume)") { dir, image in
+        var sm = try ShareManagerUnderTest(volume: volume, dir: dir, image: image)
+        sm.extra = extra
+        let process = try sm.start(name: "run")
+        try await stoppingAfterwards(process) {
+            try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
+            try await body(sm, process, dir)
+        }
+    }
+}

@@ -7,7 +7,7 @@ import TestSupport
 struct MetricsTests {
     @Test("1 MiB written and read over NFSv4.1 shows in export bytes and operations; promtool finds nothing", .realParts(python: true, extraTools: ["promtool"]))
     func clientIO() async throws {
-        try await serving("vol-mio") { sm, process, dir in
+        try await servingShareManager("vol-mio") { sm, process, dir in
             let before = await sm.scrape()
             let written = try nfsClient(["write", sm.nfsURL, "m.bin", "1048576"])
             try #require(written.status == 0, "write failed: \(written.stderr)\n\(process.output)")
@@ -36,7 +36,7 @@ struct MetricsTests {
 
     @Test("Ganesha killed between two scrapes: share-manager restarts it and no counter goes down", .realParts(python: true))
     func restartKeepsCountersMonotonic() async throws {
-        try await serving("vol-mre") { sm, process, _ in
+        try await servingShareManager("vol-mre") { sm, process, _ in
             #expect(try nfsClient(["write", sm.nfsURL, "r.bin", "65536"]).status == 0)
             let before = await sm.scrape()
             try #require(before.sum("share_manager_export_bytes_total", "write") >= 65536, "\(before.body)")
@@ -54,22 +54,34 @@ struct MetricsTests {
         }
     }
 
-    @Test("Ganesha stopped (SIGSTOP): /metrics still answers within 5 s and counts a scrape error", .realParts())
+    /// docs/metrics.md, "A hung Ganesha": a scrape waits at most 2 s for Ganesha. Asked
+    /// apart, the export count had added its own 1 s (3.00 s measured, five in a row). The
+    /// fastest of five is held to the bound: CPU starvation only adds to a scrape (2.15 to
+    /// 4.2 s seen beside the whole suite and other builds, load 17-19 on 2 cores), never takes
+    /// from the wait, and the old code never went below 3.00 s.
+    static let hungScrapeBound: Duration = .milliseconds(2500)
+
+    @Test("Ganesha stopped (SIGSTOP): five scrapes in a row answer, the fastest within 2.5 s, each within 5 s, each counting a scrape error", .realParts())
     func hungGanesha() async throws {
-        try await serving("vol-mhung") { sm, process, _ in
+        try await servingShareManager("vol-mhung") { sm, process, _ in
             let series = "share_manager_scrape_errors_total{volume=\"vol-mhung\"}"
             let before = try #require(await sm.scrape().values[series], "no \(series)")
             let pid = try sm.ganeshaPid()
             var continued = false
             defer { if !continued { kill(pid, SIGCONT) } }
             try await ProcessTable.stop(pid)
-            for _ in 0..<2 {  // the second scrape finds the first one's calls still pending
+            var last = before
+            var took: [Duration] = []
+            for _ in 0..<5 {  // later scrapes find the earlier ones' calls still pending
                 let started = ContinuousClock.now
                 let during = await sm.scrape()
-                let took = ContinuousClock.now - started
-                #expect(during.status == 200 && took < .seconds(5), "status \(during.status) after \(took)")
-                #expect((during.values[series] ?? 0) > before, "\(series): \(before) → \(during.values[series] ?? -1)")
+                took.append(ContinuousClock.now - started)
+                #expect(during.status == 200, "status \(during.status)")
+                #expect((during.values[series] ?? 0) > last, "\(series): \(last) → \(during.values[series] ?? -1)")
+                last = during.values[series] ?? last
             }
+            print("hung Ganesha, five scrapes:", took.map { String(format: "%.2f", $0.inSeconds) }.joined(separator: " "))
+            #expect(took.min()! < Self.hungScrapeBound && took.max()! < .seconds(5), "scrapes took \(took)")
             kill(pid, SIGCONT)
             continued = true
             // Answers again: once the pending calls are through, scrapes count no more errors
@@ -82,20 +94,6 @@ struct MetricsTests {
             #expect(calm, "\(series) still rising: \(settled)")
             #expect(await sm.scrape().values[series] == settled)
             #expect(process.isRunning)
-        }
-    }
-
-    /// Starts share-manager on a fresh image, waits until ready, runs `body`, stops it.
-    private func serving(
-        _ volume: String, _ body: (ShareManagerUnderTest, ChildProcess, TemporaryDirectory) async throws -> Void
-    ) async throws {
-        try await withImage(prefix: "sm-\(volume)") { dir, image in
-            let sm = try ShareManagerUnderTest(volume: volume, dir: dir, image: image)
-            let process = try sm.start(name: "run")
-            try await stoppingAfterwards(process) {
-                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
-                try await body(sm, process, dir)
-            }
         }
     }
 }

@@ -34,6 +34,50 @@ struct SystemdAndIdmapTests {
             }
         }
     }
+
+    @Test(
+        "STATUS= and the log name the port Ganesha bound with --nfs-port 0; WATCHDOG=1 stops while Ganesha is stopped (SIGSTOP) and resumes after SIGCONT",
+        .realParts())
+    func watchdogFollowsHealth() async throws {
+        try await withImage(prefix: "sm-watchdog") { dir, image in
+            let socket = try NotifySocket(path: dir.file("notify.sock"))
+            defer { socket.close() }
+            let sm = try ShareManagerUnderTest(volume: "vol-wdog", dir: dir, image: image)
+            var environment = ProcessInfo.processInfo.environment
+            environment["NOTIFY_SOCKET"] = socket.path
+            environment["WATCHDOG_USEC"] = "1000000"  // a ping every 0.5 s
+            let process = try ChildProcess(sm.arguments, environment: environment, logDirectory: dir.path, name: "watchdog")
+            try await stoppingAfterwards(process) {
+                try #require(await sm.waitUntilReady(process), "never ready:\n\(process.output)")
+                let ready = socket.receive(until: { $0.contains("READY=1") }, timeout: .seconds(5))
+                let port = sm.nfsPort
+                try #require(port != 0, "no endpoint published")
+                let url = "nfs://127.0.0.1:\(port)/vol-wdog"
+                #expect(ready.contains { $0.contains("STATUS=serving \(url)") }, "got \(ready)")
+                #expect(process.output.contains("serving \(url)"), "\(process.output)")
+                let fed = socket.receive(until: { $0 == "WATCHDOG=1" }, timeout: .seconds(5))
+                try #require(fed.contains("WATCHDOG=1"), "no ping while healthy: \(fed)")
+
+                let pid = try sm.ganeshaPid()
+                var continued = false
+                defer { if !continued { kill(pid, SIGCONT) } }
+                try await ProcessTable.stop(pid)
+                // The heartbeat goes stale after 10 s; then STATUS= says so and the pings stop.
+                let unhealthy = socket.receive(until: { $0.hasPrefix("STATUS=unhealthy") }, timeout: .seconds(20))
+                try #require(unhealthy.last?.hasPrefix("STATUS=unhealthy") == true, "still fed: \(unhealthy.suffix(3))")
+                #expect(await sm.get("/healthz").status == 503)
+                // Eight ping periods with none: systemd would restart the service.
+                let quiet = socket.receive(until: { $0 == "WATCHDOG=1" }, timeout: .seconds(4))
+                #expect(!quiet.contains("WATCHDOG=1"), "pinged while Ganesha is stopped: \(quiet)")
+
+                kill(pid, SIGCONT)
+                continued = true
+                let resumed = socket.receive(until: { $0 == "WATCHDOG=1" }, timeout: .seconds(15))
+                #expect(resumed.contains("WATCHDOG=1"), "no ping after SIGCONT: \(resumed)")
+                #expect(resumed.contains("STATUS=serving \(url)"), "\(resumed)")
+            }
+        }
+    }
 }
 
 /// A bound AF_UNIX datagram socket standing in for systemd's notification socket.
