@@ -74,8 +74,8 @@ extension Supervisor {
         self.volume = volume
         logger.info("volume mounted", metadata: [
             "device": "\(volume.devicePath)", "mountPoint": "\(volume.mountPoint)",
-            "filesystem": "\(volume.filesystem.rawValue)", "formatted": "\(volume.formatted)",
-            "adopted": "\(volume.adopted)",
+            "filesystem": "\(volume.filesystem.rawValue)", "formatted": .stringConvertible(volume.formatted),
+            "adopted": .stringConvertible(volume.adopted),
         ])
     }
 
@@ -110,7 +110,7 @@ extension Supervisor {
         }
         grace.watch(recoveryRoot: root)
         logger.info("recovery store checked", metadata: [
-            "root": "\(root)", "records": "\(report.records)", "quarantined": "\(report.quarantined.count)",
+            "root": "\(root)", "records": .stringConvertible(report.records), "quarantined": .stringConvertible(report.quarantined.count),
         ])
     }
 
@@ -134,7 +134,7 @@ extension Supervisor {
         // Files owned by "nobody" on clients come from a domain mismatch: say which domain applies.
         do {
             let domain = try IDMapDomain.effective(configFile: settings.idmapConfig?.value)
-            logger.info("NFSv4 ID-mapping domain", metadata: ["domain": "\(domain)", "numericOwners": "\(settings.numericOwners)"])
+            logger.info("NFSv4 ID-mapping domain", metadata: ["domain": "\(domain)", "numericOwners": .stringConvertible(settings.numericOwners)])
             idmapDomain = domain
         } catch {
             logger.warning("cannot tell the NFSv4 ID-mapping domain: \(error)")

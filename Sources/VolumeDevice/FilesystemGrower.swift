@@ -42,7 +42,7 @@ public struct FilesystemGrower: Sendable {
         let filesystem = try filesystemSize(of: volume)
         if filesystem > device {
             runner.logger.error("device is smaller than its filesystem", metadata: [
-                "device": "\(volume.devicePath)", "deviceBytes": "\(device)", "filesystemBytes": "\(filesystem)",
+                "device": "\(volume.devicePath)", "deviceBytes": .stringConvertible(device), "filesystemBytes": .stringConvertible(filesystem),
             ])
             return .deviceShrank(device: device, filesystem: filesystem)
         }
@@ -72,8 +72,8 @@ public struct FilesystemGrower: Sendable {
         // A tail too small for a whole group stays unused: the tool ran but nothing changed.
         guard after != before else { return .unchanged }
         runner.logger.notice("filesystem grown", metadata: [
-            "device": "\(device)", "filesystem": "\(filesystem.rawValue)", "fromBytes": "\(before)", "toBytes": "\(after)",
-            "online": "\(mountPoint != nil)",
+            "device": "\(device)", "filesystem": "\(filesystem.rawValue)", "fromBytes": .stringConvertible(before), "toBytes": .stringConvertible(after),
+            "online": .stringConvertible(mountPoint != nil),
         ])
         return .grown(from: before, to: after)
     }

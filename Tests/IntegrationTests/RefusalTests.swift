@@ -15,7 +15,7 @@ struct RefusalTests {
         let status = try await stoppingAfterwards(process) { await process.wait(timeout: .seconds(30)) }
         #expect(status != nil && status != 0, "not refused:\n\(process.output)")
         let errorLines = try String(contentsOfFile: process.stderrPath, encoding: .utf8)
-            .split(separator: "\n").filter { $0.contains(" error ") }
+            .split(separator: "\n").filter { $0.contains(" level=error ") }
         #expect(errorLines.count == 1, "expected one error line:\n\(process.output)")
         #expect(errorLines.first?.localizedCaseInsensitiveContains(word) == true, "error does not say '\(word)':\n\(process.output)")
         #expect(try await sha256(ofFile: image) == before, "image bytes changed")
