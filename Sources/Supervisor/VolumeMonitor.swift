@@ -67,12 +67,17 @@ struct VolumeMonitor: Sendable {
             await supervisor.noteGrowProblem("size check failed: \(error)")
             return nil
         }
-        if deviceNow == settled { return settled }
+        if deviceNow == settled {
+            await supervisor.noteGrowProblem(nil)
+            return settled
+        }
         do throws(VolumeOperationFailure) {
             switch try await supervisor.growVolume(volume) {
             case .unchanged:
+                await supervisor.noteGrowProblem(nil)
                 return deviceNow
             case .grown(let from, let to):
+                await supervisor.noteGrowProblem(nil)
                 logger.notice("filesystem grown online", metadata: ["fromBytes": .stringConvertible(from), "toBytes": .stringConvertible(to)])
                 return deviceNow
             case .deviceShrank(let device, let filesystem):
