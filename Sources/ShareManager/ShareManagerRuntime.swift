@@ -7,6 +7,7 @@ import Logging
 import RunSettings
 import ServiceLifecycle
 import ShareAPI
+import ShareCLI
 import ShareLogging
 import Supervisor
 import VolumeDevice
@@ -31,7 +32,7 @@ public struct ShareManagerRuntime: Sendable {
     }
 
     public func run() async -> Int32 {
-        options.warnings.forEach { logger.warning("\($0)") }
+        (options.warnings + EnvironmentFallback.misspellings(in: ProcessInfo.processInfo.environment)).forEach { logger.warning("\($0)") }
         // SIGTERM and SIGINT reach us only through the group's signal sources (a signal during
         // a start-up step is acted on after it); Ganesha must never see SIGHUP from us, and a
         // hang-up or a closed pipe must not kill us mid-shutdown.
