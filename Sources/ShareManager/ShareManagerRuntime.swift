@@ -45,7 +45,8 @@ public struct ShareManagerRuntime: Sendable {
                 host: options.httpAddress.value, port: options.httpPort, logger: logger,
                 handler: Probes(supervisor: supervisor, metrics: metrics).handle)
         } catch {
-            logger.error("cannot listen for HTTP on \(options.httpAddress):\(options.httpPort): \(error); choose another --http-port or --http-address")
+            let stop = (error as? ListenError)?.inUse == true ? "stop what listens there (ss -ltnp 'sport = :\(options.httpPort)') or " : ""
+            logger.error("cannot serve HTTP probes: \(error); \(stop)choose another --http-port or --http-address")
             return 1
         }
         let httpPort = probes.localAddress?.port ?? options.httpPort

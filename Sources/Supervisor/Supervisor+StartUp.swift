@@ -2,6 +2,7 @@ import ChildProcesses
 import FoundationEssentials
 import GaneshaConfig
 import IDMapping
+import LinuxSupport
 import Recovery
 import RunSettings
 import ServiceLifecycle
@@ -28,6 +29,7 @@ extension Supervisor {
     /// volume), then the recovery store, Ganesha and the export. A signal during a step is
     /// acted on after it: a format or a check cannot be cut short.
     func startUp() async throws(StartupError) {
+        try refuseTakenNFSPort()
         let preparer = VolumePreparer(
             volume: options.volume.value, device: options.device ?? "", mountPoint: options.mountPoint.value,
             fsType: options.fsType, logger: logger, mkfsOptions: options.mkfsOptions,
@@ -68,6 +70,17 @@ extension Supervisor {
         } catch {
             throw .exportFailed("\(error)")
         }
+    }
+
+    /// Another server on the pinned port would answer our readiness probe in Ganesha's
+    /// place, and Ganesha itself would then refuse the export: found here, before the
+    /// device, the bus or Ganesha is touched.
+    private func refuseTakenNFSPort() throws(StartupError) {
+        let port = options.ganesha.nfsPort
+        let address = options.ganesha.nfsAddress.value
+        guard port != 0, let failure = TCPPort.bindError(host: address, port: port) else { return }
+        let why = failure == .addressInUse ? "is already in use" : "cannot be listened on (\(failure))"
+        throw .nfsPortUnavailable(address: address, port: port, why: why)
     }
 
     private func volumeMounted(_ volume: PreparedVolume) {
