@@ -46,7 +46,7 @@ second_pass=${SHARE_MANAGER_SECOND_PASS:-$([ $# -eq 0 ] && echo 1 || echo 0)}
 # the volume, flags, HTTP) do not change with Ganesha's version and run once.
 ganesha_tests='GaneshaControlTests\.Ganesha(Admin|Client|ExportManager|Heartbeat|NFSClient|Statistics)Tests'
 ganesha_tests+='|GaneshaConfigTests\.GaneshaAcceptsAccessTests'
-ganesha_tests+='|IntegrationTests\.(EndToEndTests|ReclaimTests|InterruptedGraceTests|MetricsTests|MetricsDocsTests|DashboardQueryTests)'
+ganesha_tests+='|IntegrationTests\.(EndToEndTests|ReclaimTests|InterruptedGraceTests|MetricsTests|MetricsDocsTests|DashboardQueryTests|LogLevelTests)'
 ganesha_tests+='|IntegrationTests\.ControlAPITests/unexportAndExport'
 shim=$(mktemp -d /tmp/sm-ganesha-trixie-XXXXXX)
 # The tests' temporary folders go into a shared mount of their own, so that Ganesha's

@@ -20,10 +20,11 @@ public final class SupervisedProcess: Sendable {
 
     /// Starts `executable` with `arguments`. `environment` is the whole environment of the child.
     /// `onLine` sees every line the child prints before it is logged (for parsing a child's
-    /// own reports, such as Ganesha's grace messages) and returns fields to log with it.
+    /// own reports, such as Ganesha's grace messages) and returns the level and fields to log
+    /// it with; without it every line is logged at info.
     public static func start(
         name: String, executable: String, arguments: [String],
-        environment: [String: String], logger: Logger, onLine: (@Sendable (String) -> Logger.Metadata)? = nil
+        environment: [String: String], logger: Logger, onLine: (@Sendable (String) -> ChildLine)? = nil
     ) async throws(SpawnError) -> SupervisedProcess {
         let output = try Spawner.pipe(for: executable)
         let pid: pid_t
@@ -50,12 +51,18 @@ public final class SupervisedProcess: Sendable {
 
     /// Lines the child prints become log records; read on a thread of their own because the
     /// read blocks.
-    private func forwardOutput(from fd: Int32, logger: Logger, onLine: (@Sendable (String) -> Logger.Metadata)?) {
+    private func forwardOutput(from fd: Int32, logger: Logger, onLine: (@Sendable (String) -> ChildLine)?) {
         let name = self.name
         DetachedThread.start(name: "sm-out-\(name)") { [recent] in
             defer {
                 close(fd)
                 recent.end()
+            }
+            func relay(_ line: String) {
+                recent.append(line)
+                var relayed = onLine?(line) ?? ChildLine()
+                relayed.metadata["child"] = "\(name)"
+                logger.log(level: relayed.level, "\(line)", metadata: relayed.metadata)
             }
             var pending: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 16384)
@@ -67,18 +74,10 @@ public final class SupervisedProcess: Sendable {
                 while let newline = pending.firstIndex(of: 0x0A) {
                     let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
                     pending.removeSubrange(pending.startIndex...newline)
-                    if !line.isEmpty {
-                        recent.append(line)
-                        var fields = onLine?(line) ?? [:]
-                        fields["child"] = "\(name)"
-                        logger.info("\(line)", metadata: fields)
-                    }
+                    if !line.isEmpty { relay(line) }
                 }
             }
-            if !pending.isEmpty {
-                recent.append(String(decoding: pending, as: UTF8.self))
-                logger.info("\(String(decoding: pending, as: UTF8.self))", metadata: ["child": "\(name)"])
-            }
+            if !pending.isEmpty { relay(String(decoding: pending, as: UTF8.self)) }
         }
     }
 

@@ -29,7 +29,11 @@ public struct HTTPServer: Sendable {
     ) async throws -> HTTPServer {
         let table = connectionTable(limits, listener: "\(host):\(port)", logger: logger)
         let channel = try await releasing(table, limits) {
-            try await bootstrap().bind(host: host, port: port) { configure($0, limits, table) }
+            do {
+                return try await bootstrap().bind(host: host, port: port) { configure($0, limits, table) }
+            } catch {
+                throw ListenError(host: host, port: port, cause: error)
+            }
         }
         return HTTPServer(channel: channel, handler: handler, logger: logger, limits: limits, table: table)
     }

@@ -82,7 +82,7 @@ public final class GraceTracker: Sendable {
             $0.recordedClients = 0
             $0.reclaimedClients = 0
         }
-        logger.notice("grace period started: only reclaims are served until it ends", metadata: ["duration": "\(seconds) s"])
+        logger.notice("grace period started: only reclaims are served until it ends", metadata: ["durationSeconds": .stringConvertible(seconds)])
     }
 
     private func ended() {
@@ -92,9 +92,9 @@ public final class GraceTracker: Sendable {
         }
         let lasted = ended.started.map { ContinuousClock.now - $0 } ?? .zero
         logger.notice("grace period ended", metadata: [
-            "after": "\(Self.seconds(lasted))",
-            "reclaimed": "\(ended.reclaimedClients)", "recorded": "\(ended.recordedClients)",
-            "configured": "\(ended.duration.components.seconds) s",
+            "afterSeconds": .stringConvertible((lasted / .milliseconds(100)).rounded() / 10),
+            "reclaimed": .stringConvertible(ended.reclaimedClients), "recorded": .stringConvertible(ended.recordedClients),
+            "configuredSeconds": .stringConvertible(ended.duration.components.seconds),
             "notReclaimed": "\(ended.pending.joined(separator: ", "))",
         ])
     }
@@ -124,11 +124,5 @@ public final class GraceTracker: Sendable {
     public static func number(_ text: Substring) -> Int? {
         guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
         return Int(text)
-    }
-
-    /// "12.3 s": one decimal, without a locale (Foundation's unit formatting needs ICU).
-    public static func seconds(_ duration: Duration) -> String {
-        let tenths = (duration / .milliseconds(100)).rounded()
-        return "\(Int(tenths) / 10).\(Int(tenths) % 10) s"
     }
 }

@@ -33,6 +33,12 @@ public struct RunCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let resolved = try options.resolve(requireDevice: true)
+        // Not root, or without the Pod's capabilities: said before any folder is made.
+        let missing = Capabilities.missing(from: Capabilities.effective())
+        if !missing.isEmpty {
+            let lacks = missing.map { "\($0.name) (\($0.why))" }.joined(separator: " and ")
+            throw ExitCode(ShareManagerCLI.fail("share-manager lacks \(lacks); run it as root or grant these capabilities (docs/security.md)", code: 1))
+        }
         let templates = try TemplateSet.locate(resolved.templatesDir)
         try resolved.prepareTrustedPaths()
         let code = await ShareManagerRuntime(options: resolved, templates: templates).run()

@@ -7,6 +7,7 @@ import Logging
 import RunSettings
 import ServiceLifecycle
 import ShareAPI
+import ShareCLI
 import ShareLogging
 import Supervisor
 import VolumeDevice
@@ -31,7 +32,7 @@ public struct ShareManagerRuntime: Sendable {
     }
 
     public func run() async -> Int32 {
-        options.warnings.forEach { logger.warning("\($0)") }
+        (options.warnings + EnvironmentFallback.misspellings(in: ProcessInfo.processInfo.environment)).forEach { logger.warning("\($0)") }
         // SIGTERM and SIGINT reach us only through the group's signal sources (a signal during
         // a start-up step is acted on after it); Ganesha must never see SIGHUP from us, and a
         // hang-up or a closed pipe must not kill us mid-shutdown.
@@ -44,7 +45,8 @@ public struct ShareManagerRuntime: Sendable {
                 host: options.httpAddress.value, port: options.httpPort, logger: logger,
                 handler: Probes(supervisor: supervisor, metrics: metrics).handle)
         } catch {
-            logger.error("cannot listen for HTTP on \(options.httpAddress):\(options.httpPort): \(error); choose another --http-port or --http-address")
+            let stop = (error as? ListenError)?.inUse == true ? "stop what listens there (ss -ltnp 'sport = :\(options.httpPort)') or " : ""
+            logger.error("cannot serve HTTP probes: \(error); \(stop)choose another --http-port or --http-address")
             return 1
         }
         let httpPort = probes.localAddress?.port ?? options.httpPort

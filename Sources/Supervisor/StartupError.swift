@@ -12,6 +12,8 @@ enum StartupError: Error, CustomStringConvertible {
     /// lets it pick again.
     case ganeshaExitedAtStart(String)
     case exportFailed(String)
+    /// The pinned NFS port is taken: found before anything else is done.
+    case nfsPortUnavailable(address: String, port: UInt16, why: String)
 
     var description: String {
         switch self {
@@ -21,6 +23,8 @@ enum StartupError: Error, CustomStringConvertible {
         case .busDidNotStart(let why): "the private D-Bus daemon did not start: \(why)"
         case .ganeshaDidNotStart(let why), .ganeshaExitedAtStart(let why): "Ganesha did not start: \(why); its earlier log lines above say more"
         case .exportFailed(let why): "Ganesha refused the export: \(why)"
+        case .nfsPortUnavailable(let address, let port, let why):
+            "NFS port \(port) on \(address) \(why); stop what listens there (ss -ltnp 'sport = :\(port)') or choose another --nfs-port (0 lets Ganesha pick)"
         }
     }
 }

@@ -75,7 +75,7 @@ extension Supervisor {
             throw .busDidNotStart("its socket did not accept connections within 10 s")
         }
         logger.info("private D-Bus system bus started", metadata: [
-            "pid": "\(bus.pid)", "socket": "\(layout.busSocket)", "ganeshaPolicy": "\(policy)",
+            "pid": .stringConvertible(bus.pid), "socket": "\(layout.busSocket)", "ganeshaPolicy": "\(policy)",
         ])
         return .init(address: layout.busAddress, process: bus)
     }

@@ -14,10 +14,10 @@ extension Supervisor {
     func restartBusAndGanesha(after delay: Duration) async {
         ganeshaRestarting()
         if let ganesha, ganesha.isRunning, await ganesha.waitForExit(timeout: Self.ganeshaOutlivesBus) == nil {
-            logger.warning("Ganesha still runs \(Self.ganeshaOutlivesBus) after its bus went away and cannot be driven without one; killing it", metadata: ["pid": "\(ganesha.pid)"])
+            logger.warning("Ganesha still runs \(Self.ganeshaOutlivesBus) after its bus went away and cannot be driven without one; killing it", metadata: ["pid": .stringConvertible(ganesha.pid)])
             ganesha.send(SIGKILL)
             if await ganesha.waitForExit(timeout: .seconds(5)) == nil {
-                logger.error("Ganesha did not die within 5 s of SIGKILL (stuck in the kernel?); a new one may not get its port", metadata: ["pid": "\(ganesha.pid)"])
+                logger.error("Ganesha did not die within 5 s of SIGKILL (stuck in the kernel?); a new one may not get its port", metadata: ["pid": .stringConvertible(ganesha.pid)])
             }
         }
         forgetConnection()

@@ -99,7 +99,7 @@ extension Supervisor {
         case .unchanged:
             return .init(outcome: "unchanged", message: "the filesystem already fills the device")
         case .grown(let from, let to):
-            logger.notice("filesystem grown online (asked over the control API)", metadata: ["from": "\(from)", "to": "\(to)"])
+            logger.notice("filesystem grown online (asked over the control API)", metadata: ["fromBytes": .stringConvertible(from), "toBytes": .stringConvertible(to)])
             return .init(outcome: "grown", fromBytes: from, toBytes: to, message: "grown online")
         case .deviceShrank(let device, let filesystem):
             throw .conflict("the device (\(device) bytes) is smaller than its filesystem (\(filesystem) bytes): shrinking is not supported")

@@ -29,10 +29,10 @@ extension Supervisor {
                             "-E", String(epoch)],
                 environment: ChildEnvironment.make(["DBUS_SYSTEM_BUS_ADDRESS": busAddress]), logger: logger,
                 onLine: { [grace, recordFailures] in
-                    guard let line = GaneshaLogLine($0) else { return [:] }
+                    guard let line = GaneshaLogLine($0) else { return ChildLine() }
                     grace.observe(line)
                     recordFailures.observe(line, recoveryRoot: grace.watchedRoot)
-                    return line.metadata
+                    return GaneshaLogLevels.relayed(line)
                 }
             )
         } catch {
@@ -63,7 +63,7 @@ extension Supervisor {
             if case .ganeshaExitedAtStart = error { endpoint = nil }
             throw error
         }
-        logger.info("Ganesha started", metadata: ["pid": "\(started.pid)", "port": "\(port)"])
+        logger.info("Ganesha started", metadata: ["pid": .stringConvertible(started.pid), "port": .stringConvertible(port)])
         publishEndpoint(port: port, pid: started.pid)
     }
 
@@ -111,7 +111,7 @@ extension Supervisor {
             logger.error("cannot write \(layout.endpointFile): \(error); a manager reading it sees the old endpoint")
         }
         if changed {
-            logger.notice("NFS endpoint", metadata: ["address": "\(now.address)", "port": "\(port)", "file": "\(layout.endpointFile)"])
+            logger.notice("NFS endpoint", metadata: ["address": "\(now.address)", "port": .stringConvertible(port), "file": "\(layout.endpointFile)"])
         }
     }
 }

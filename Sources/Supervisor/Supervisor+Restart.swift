@@ -127,7 +127,7 @@ extension Supervisor {
         guard await process.waitForExit(timeout: grace) == nil else { return }
         process.send(SIGKILL)
         if await process.waitForExit(timeout: .seconds(5)) == nil {
-            logger.error("\(process.name) did not die within 5 s of SIGKILL (stuck in the kernel?)", metadata: ["pid": "\(process.pid)"])
+            logger.error("\(process.name) did not die within 5 s of SIGKILL (stuck in the kernel?)", metadata: ["pid": .stringConvertible(process.pid)])
         }
     }
 }

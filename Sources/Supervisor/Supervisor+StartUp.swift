@@ -2,6 +2,7 @@ import ChildProcesses
 import FoundationEssentials
 import GaneshaConfig
 import IDMapping
+import LinuxSupport
 import Recovery
 import RunSettings
 import ServiceLifecycle
@@ -28,6 +29,7 @@ extension Supervisor {
     /// volume), then the recovery store, Ganesha and the export. A signal during a step is
     /// acted on after it: a format or a check cannot be cut short.
     func startUp() async throws(StartupError) {
+        try refuseTakenNFSPort()
         let preparer = VolumePreparer(
             volume: options.volume.value, device: options.device ?? "", mountPoint: options.mountPoint.value,
             fsType: options.fsType, logger: logger, mkfsOptions: options.mkfsOptions,
@@ -70,12 +72,23 @@ extension Supervisor {
         }
     }
 
+    /// Another server on the pinned port would answer our readiness probe in Ganesha's
+    /// place, and Ganesha itself would then refuse the export: found here, before the
+    /// device, the bus or Ganesha is touched.
+    private func refuseTakenNFSPort() throws(StartupError) {
+        let port = options.ganesha.nfsPort
+        let address = options.ganesha.nfsAddress.value
+        guard port != 0, let failure = TCPPort.bindError(host: address, port: port) else { return }
+        let why = failure == .addressInUse ? "is already in use" : "cannot be listened on (\(failure))"
+        throw .nfsPortUnavailable(address: address, port: port, why: why)
+    }
+
     private func volumeMounted(_ volume: PreparedVolume) {
         self.volume = volume
         logger.info("volume mounted", metadata: [
             "device": "\(volume.devicePath)", "mountPoint": "\(volume.mountPoint)",
-            "filesystem": "\(volume.filesystem.rawValue)", "formatted": "\(volume.formatted)",
-            "adopted": "\(volume.adopted)",
+            "filesystem": "\(volume.filesystem.rawValue)", "formatted": .stringConvertible(volume.formatted),
+            "adopted": .stringConvertible(volume.adopted),
         ])
     }
 
@@ -110,7 +123,7 @@ extension Supervisor {
         }
         grace.watch(recoveryRoot: root)
         logger.info("recovery store checked", metadata: [
-            "root": "\(root)", "records": "\(report.records)", "quarantined": "\(report.quarantined.count)",
+            "root": "\(root)", "records": .stringConvertible(report.records), "quarantined": .stringConvertible(report.quarantined.count),
         ])
     }
 
@@ -134,7 +147,7 @@ extension Supervisor {
         // Files owned by "nobody" on clients come from a domain mismatch: say which domain applies.
         do {
             let domain = try IDMapDomain.effective(configFile: settings.idmapConfig?.value)
-            logger.info("NFSv4 ID-mapping domain", metadata: ["domain": "\(domain)", "numericOwners": "\(settings.numericOwners)"])
+            logger.info("NFSv4 ID-mapping domain", metadata: ["domain": "\(domain)", "numericOwners": .stringConvertible(settings.numericOwners)])
             idmapDomain = domain
         } catch {
             logger.warning("cannot tell the NFSv4 ID-mapping domain: \(error)")

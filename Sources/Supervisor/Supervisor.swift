@@ -57,7 +57,7 @@ public actor Supervisor {
     var filesystemHealth: FilesystemHealth = .healthy
     /// When the running write probe started; nil while none runs.
     var probeStarted: ContinuousClock.Instant?
-    var lastGrowProblem: String?
+    var growProblem = RepeatedProblem()
     /// A grow or trim in progress: one at a time, whether scheduled or asked for.
     var deviceOperation: String?
     /// Set when the stop is forced: the orderly steps still under way start nothing new.

@@ -96,7 +96,7 @@ extension Supervisor {
             switch event {
             case .stop:
                 logger.info("stopping in order (Ganesha keeps its client records)", metadata: [
-                    "timeout": "\(Self.secondsText(options.shutdownTimeout)) s", "escalate": "at a second signal or the timeout",
+                    "timeoutSeconds": .stringConvertible(options.shutdownTimeout), "escalate": "at a second signal or the timeout",
                 ])
                 return
             case .ganeshaExited(let pid, let how):

@@ -67,13 +67,18 @@ struct VolumeMonitor: Sendable {
             await supervisor.noteGrowProblem("size check failed: \(error)")
             return nil
         }
-        if deviceNow == settled { return settled }
+        if deviceNow == settled {
+            await supervisor.noteGrowProblem(nil)
+            return settled
+        }
         do throws(VolumeOperationFailure) {
             switch try await supervisor.growVolume(volume) {
             case .unchanged:
+                await supervisor.noteGrowProblem(nil)
                 return deviceNow
             case .grown(let from, let to):
-                logger.notice("filesystem grown online", metadata: ["from": "\(from)", "to": "\(to)"])
+                await supervisor.noteGrowProblem(nil)
+                logger.notice("filesystem grown online", metadata: ["fromBytes": .stringConvertible(from), "toBytes": .stringConvertible(to)])
                 return deviceNow
             case .deviceShrank(let device, let filesystem):
                 await supervisor.noteGrowProblem("the device (\(device) bytes) is smaller than its filesystem (\(filesystem) bytes): shrinking is not supported")
@@ -90,7 +95,7 @@ struct VolumeMonitor: Sendable {
     private func trim() async {
         do throws(VolumeOperationFailure) {
             let trimmed = try await supervisor.trimVolume(volume)
-            logger.info("fstrim done", metadata: ["bytes": "\(trimmed.map(String.init) ?? "unknown")"])
+            logger.info("fstrim done", metadata: trimmed.map { ["bytes": .stringConvertible($0)] } ?? [:])
         } catch {
             logger.warning("fstrim failed: \(error)")
         }

@@ -54,11 +54,10 @@ extension Supervisor {
         }
     }
 
-    /// Logs a grow problem once, not every poll.
-    func noteGrowProblem(_ problem: String) {
-        guard problem != lastGrowProblem else { return }
-        lastGrowProblem = problem
-        logger.error("\(problem)")
+    /// The scheduled grow's problem at this poll, nil when there is none: logged when it
+    /// appears, changes or clears, and as a reminder while it lasts (`RepeatedProblem`).
+    func noteGrowProblem(_ problem: String?) {
+        for line in growProblem.note(problem) { logger.log(level: line.level, "\(line.message)") }
     }
 
     func probeStarting() { probeStarted = .now }

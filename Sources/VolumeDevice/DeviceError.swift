@@ -46,13 +46,13 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable, Equatable {
         case .unsupportedDeviceKind(let path):
             return "\(path) is neither a block device nor an image file; give share-manager a block device or a regular file"
         case .imageAlreadyAttached(let image, let loops):
-            return "image \(image) is already attached to \(loops.joined(separator: ", ")); two attachments of one filesystem corrupt it, so share-manager refused; detach them (losetup -d) once nothing uses them"
+            return "image \(image) is already attached to \(loops.joined(separator: ", ")); two attachments of one filesystem corrupt it, so share-manager refused; once nothing uses them (a crashed share-manager's Ganesha is gone), detach them: losetup -d \(loops.joined(separator: " "))"
         case .deviceMounted(let device, let mountPoints):
-            return "device \(device) is in use: mounted at \(mountPoints.joined(separator: ", ")); two mounts of one filesystem corrupt it, so share-manager refused; unmount it first"
+            return "device \(device) is in use: mounted at \(mountPoints.joined(separator: ", ")); two mounts of one filesystem corrupt it, so share-manager refused; unmount it first: umount \(mountPoints.joined(separator: " "))"
         case .deviceHasHolders(let device, let holders):
             return "device \(device) is in use by \(holders.joined(separator: ", ")) (device-mapper, RAID or LVM); share-manager refused to touch it; release it from those first"
         case .backingFileShared(let device, let image, let others):
-            return "loop device \(device) shares its backing file \(image) with \(others.joined(separator: ", ")); two attachments of one filesystem corrupt it, so share-manager refused; detach the others (losetup -d)"
+            return "loop device \(device) shares its backing file \(image) with \(others.joined(separator: ", ")); two attachments of one filesystem corrupt it, so share-manager refused; detach the others: losetup -d \(others.joined(separator: " "))"
         case .deviceBusy(let device):
             return "device \(device) is in use by another program that opened it exclusively (EBUSY); share-manager refused to touch it; find the user with lsof or fuser and stop it"
         case .deviceClaimed(let device, let node, let holder):
@@ -60,7 +60,7 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable, Equatable {
         case .volumeInUse(let mountPoint, let holder):
             return "this volume is already mounted at \(mountPoint) and in use by \(holder); share-manager takes over only a mount left by an instance that no longer runs; stop the running one first"
         case .mountPointInUse(let path):
-            return "mount point \(path) is already a mount point; share-manager refused to mount over it; unmount it or choose another mount point"
+            return "mount point \(path) is already a mount point; share-manager refused to mount over it; unmount it (umount \(path)) or choose another mount point"
         case .mountPointUnusable(let path, let reason):
             return "mount point \(path) cannot be used: \(reason)"
         case .notBlank(let device, let found):
@@ -85,7 +85,7 @@ public enum DeviceError: Error, CustomStringConvertible, Sendable, Equatable {
             let changed = status & 1 != 0 ? "it already corrected some errors on the device" : "it corrected nothing, though it may have replayed the journal"
             return "e2fsck -p left errors on \(device) (exit status \(status): \(detail)); \(changed); share-manager refused to mount it; repair it by hand (e2fsck -f) and restart"
         case .unmountBusy(let mountPoint, let detail):
-            return "\(mountPoint) stayed busy and could not be unmounted (\(detail)); stop what uses it (fuser -m) and unmount it by hand"
+            return "\(mountPoint) stayed busy and could not be unmounted (\(detail)); stop what uses it (fuser -vm \(mountPoint) lists it) and unmount it by hand: umount \(mountPoint)"
         case .mountFailed(let device, let mountPoint, let options, let errno):
             let with = options.isEmpty ? "" : " with options \(options)"
             return "mount of \(device) at \(mountPoint)\(with) failed: \(errno); the kernel log (dmesg) says why; the volume is left unmounted"

@@ -40,12 +40,8 @@ public struct FilesystemGrower: Sendable {
     public func growIfNeeded(_ volume: PreparedVolume) async throws(DeviceError) -> GrowOutcome {
         let device = try await deviceSize(of: volume)
         let filesystem = try filesystemSize(of: volume)
-        if filesystem > device {
-            runner.logger.error("device is smaller than its filesystem", metadata: [
-                "device": "\(volume.devicePath)", "deviceBytes": "\(device)", "filesystemBytes": "\(filesystem)",
-            ])
-            return .deviceShrank(device: device, filesystem: filesystem)
-        }
+        // The two outcomes below are logged by the caller, which sees them at every poll.
+        if filesystem > device { return .deviceShrank(device: device, filesystem: filesystem) }
         guard device - filesystem > FilesystemGeometry.slack else { return .unchanged }
         do throws(DeviceError) {
             return try Self.grow(device: volume.devicePath, mountPoint: volume.mountPoint, filesystem: volume.filesystem, from: filesystem, runner: runner)
@@ -53,7 +49,6 @@ public struct FilesystemGrower: Sendable {
             var reason = error.description
             if case .toolFailed(let command, let status, let detail) = error { reason = "\(command) exited with \(status): \(detail)" }
             if volume.filesystem == .ext4 { reason += "; ext4 is grown offline at the next start" }
-            runner.logger.warning("online grow failed", metadata: ["device": "\(volume.devicePath)", "reason": "\(reason)"])
             return .onlineGrowFailed(reason: reason)
         }
     }
@@ -72,8 +67,8 @@ public struct FilesystemGrower: Sendable {
         // A tail too small for a whole group stays unused: the tool ran but nothing changed.
         guard after != before else { return .unchanged }
         runner.logger.notice("filesystem grown", metadata: [
-            "device": "\(device)", "filesystem": "\(filesystem.rawValue)", "fromBytes": "\(before)", "toBytes": "\(after)",
-            "online": "\(mountPoint != nil)",
+            "device": "\(device)", "filesystem": "\(filesystem.rawValue)", "fromBytes": .stringConvertible(before), "toBytes": .stringConvertible(after),
+            "online": .stringConvertible(mountPoint != nil),
         ])
         return .grown(from: before, to: after)
     }

@@ -20,7 +20,7 @@ struct Formatter: Sendable {
         }
         let command = filesystem.mkfsCommand
         runner.logger.notice("formatting device", metadata: [
-            "device": "\(label)", "filesystem": "\(filesystem.rawValue)", "bytes": "\(size)",
+            "device": "\(label)", "filesystem": "\(filesystem.rawValue)", "bytes": .stringConvertible(size),
             "options": "\(options.joined(separator: " "))",
         ])
         // The operator's options come after our defaults, so theirs win where both set one.

@@ -40,7 +40,7 @@ struct Mounter: Sendable {
                 throw .systemCall("umount", path: mountPoint, errno: error)
             }
             runner.logger.warning("mount point busy, retrying unmount", metadata: [
-                "mountPoint": "\(mountPoint)", "attempt": "\(attempt)",
+                "mountPoint": "\(mountPoint)", "attempt": .stringConvertible(attempt),
             ])
             // Cleanup must finish even when the task is cancelled, so a cancelled sleep is ignored.
             try? await Task.sleep(for: pause)

@@ -10,7 +10,10 @@ public struct Trimmer: Sendable {
     public static func trim(_ volume: PreparedVolume, logger: Logger) async throws(DeviceError) -> Int64? {
         let output = try ToolRunner(logger: logger).check("fstrim", ["-v", volume.mountPoint]).stdout
         let bytes = trimmedBytes(output)
-        logger.info("trimmed unused blocks", metadata: ["mountPoint": "\(volume.mountPoint)", "bytes": "\(bytes.map(String.init) ?? "unknown")"])
+        var metadata: Logger.Metadata = ["mountPoint": "\(volume.mountPoint)"]
+        // Left out when fstrim's report cannot be read: the field is a number or absent.
+        metadata["bytes"] = bytes.map { .stringConvertible($0) }
+        logger.info("trimmed unused blocks", metadata: metadata)
         return bytes
     }
 

@@ -16,7 +16,7 @@ extension VolumePreparer {
     /// Only when `needsOfflineGrow`, after a forced check (see `FilesystemCheck`).
     func growOffline(_ blockDevice: String, label: String, sizes: (device: Int64, filesystem: Int64)) throws(DeviceError) {
         logger.notice("device is larger than its filesystem; growing it before the mount", metadata: [
-            "device": "\(label)", "fromBytes": "\(sizes.filesystem)", "deviceBytes": "\(sizes.device)",
+            "device": "\(label)", "fromBytes": .stringConvertible(sizes.filesystem), "deviceBytes": .stringConvertible(sizes.device),
         ])
         _ = try FilesystemGrower.grow(device: blockDevice, mountPoint: nil, filesystem: fsType, from: sizes.filesystem, runner: runner)
     }

@@ -110,7 +110,7 @@ extension VolumePreparer {
         }
         logger.notice("volume ready", metadata: [
             "device": "\(label)", "mountPoint": "\(mountPoint)", "filesystem": "\(fsType.rawValue)",
-            "formatted": "\(formatted)", "adopted": "\(adopted)", "readOnly": "\(readOnly)",
+            "formatted": .stringConvertible(formatted), "adopted": .stringConvertible(adopted), "readOnly": .stringConvertible(readOnly),
         ])
         return PreparedVolume(
             devicePath: device, mountPoint: mountPoint, filesystem: fsType, formatted: formatted,

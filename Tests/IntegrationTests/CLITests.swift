@@ -122,8 +122,8 @@ struct CLITests {
         let lines = result.stderr.split(separator: "\n")
         #expect(!lines.isEmpty)
         for line in lines {
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
-            #expect(object?["level"] != nil && object?["message"] != nil, "not a log object: \(line)")
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["level"] is String && object?["message"] is String, "not a log object: \(line)")
         }
         #expect(lines.contains { $0.contains("\"level\":\"error\"") && $0.contains("missing.img") })
         #expect(!FileManager.default.fileExists(atPath: dir.file("mnt")))

@@ -45,7 +45,7 @@ struct ClientTextTests {
                 let relogged = try #require(process.output.split(separator: "\n").first {
                     $0.contains(Self.owner) && $0.contains(#""child":"ganesha""#)
                 })
-                let fields = try #require(try JSONSerialization.jsonObject(with: Data(relogged.utf8)) as? [String: String])
+                let fields = try #require(try JSONSerialization.jsonObject(with: Data(relogged.utf8)) as? [String: Any]).compactMapValues { $0 as? String }
                 #expect(fields["component"] == "CLIENT ID" && fields["function"] == "fs_add_clid" && fields["ganeshaLevel"] == "EVENT")
                 #expect(fields["child"] == "ganesha" && fields["level"] == "info" && fields["message"]?.contains(Self.owner) == true)
             }

@@ -167,7 +167,7 @@ struct ControlAPITests {
                 #expect(process.output.contains("log level changed over the control API"))
             }
             // Debug lines (the listeners closing at exit) appear only at the new level.
-            #expect(process.output.contains("debug share-manager"), "share-manager's own level did not change")
+            #expect(process.output.contains("level=debug logger=share-manager"), "share-manager's own level did not change")
         }
     }
 

@@ -32,7 +32,7 @@ struct HealthTests {
                 #expect(notReady.allSatisfy { $0.hasPrefix("not ready") })
                 // ...and the first 200 came after share-manager saw the export active.
                 let line = try #require(process.output.split(separator: "\n").first { $0.contains("export active") })
-                let stamp = try #require(ISO8601DateFormatter.withFractions.date(from: String(line.prefix(24))))
+                let stamp = try #require(ISO8601DateFormatter.withFractions.date(from: String(line.dropFirst("time=".count).prefix(24))))
                 #expect(stamp <= (firstReady ?? .distantPast), "ready before the export was active")
                 #expect(healthDuringStart.allSatisfy { $0 == 200 }, "liveness failed during start-up: \(healthDuringStart)")
                 #expect(await sm.get("/readyz").status == 200)

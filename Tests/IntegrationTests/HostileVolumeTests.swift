@@ -31,7 +31,7 @@ struct HostileVolumeTests {
                     case .refused(let word, let deviceUntouched):
                         let status = await process.wait(timeout: .seconds(60))
                         #expect(status == 1, "not refused with exit 1 (\(String(describing: status))):\n\(process.output)")
-                        let errors = process.output.split(separator: "\n").filter { $0.contains(" error ") }
+                        let errors = process.output.split(separator: "\n").filter { $0.contains(" level=error ") }
                         #expect(errors.count == 1, "expected one error line:\n\(process.output)")
                         #expect(errors.first?.contains(word) == true, "the error does not say '\(word)':\n\(process.output)")
                         // `child=ganesha-version` (its release, asked while the device is prepared) is not a start.

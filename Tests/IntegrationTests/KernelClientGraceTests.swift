@@ -92,7 +92,7 @@ private func nextGraceEnd(_ rig: KernelFaultRig, after earlier: [Substring], wit
         guard let range = line.range(of: " \(name)=") ?? line.range(of: "[\(name)=") else { return nil }
         return line[range.upperBound...].split(whereSeparator: { $0 == " " || $0 == "]" }).first.map(String.init)
     }
-    return GraceEnd(after: Double(field("after") ?? "") ?? -1, reclaimed: Int(field("reclaimed") ?? "") ?? -1,
+    return GraceEnd(after: Double(field("afterSeconds") ?? "") ?? -1, reclaimed: Int(field("reclaimed") ?? "") ?? -1,
                     recorded: Int(field("recorded") ?? "") ?? -1, line: line)
 }
 

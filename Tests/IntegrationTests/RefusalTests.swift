@@ -6,18 +6,20 @@ import TestSupport
 /// a non-zero exit, and every byte of the image unchanged.
 @Suite("share-manager refuses devices it must not touch", .serialized, .timeLimit(.minutes(3)))
 struct RefusalTests {
-    func expectRefused(_ image: String, dir: TemporaryDirectory, mentioning word: String) async throws {
+    func expectRefused(_ image: String, dir: TemporaryDirectory, mentioning word: String, _ more: String...) async throws {
         let before = try await sha256(ofFile: image)
         let sm = try ShareManagerUnderTest(volume: "vol-refuse", dir: dir, image: image)
         // Only the mount: the caller owns the loop devices of the image (one may be the test's own).
         defer { if SystemState.isMounted(sm.mountPoint) { _ = try? runCommand(["umount", "-l", sm.mountPoint]) } }
-        let process = try sm.start(name: "refused-\(word)")
+        let process = try sm.start(name: "refused-\(word.filter { $0.isLetter })")
         let status = try await stoppingAfterwards(process) { await process.wait(timeout: .seconds(30)) }
         #expect(status != nil && status != 0, "not refused:\n\(process.output)")
         let errorLines = try String(contentsOfFile: process.stderrPath, encoding: .utf8)
-            .split(separator: "\n").filter { $0.contains(" error ") }
+            .split(separator: "\n").filter { $0.contains(" level=error ") }
         #expect(errorLines.count == 1, "expected one error line:\n\(process.output)")
-        #expect(errorLines.first?.localizedCaseInsensitiveContains(word) == true, "error does not say '\(word)':\n\(process.output)")
+        for word in [word] + more {
+            #expect(errorLines.first?.localizedCaseInsensitiveContains(word) == true, "error does not say '\(word)':\n\(process.output)")
+        }
         #expect(try await sha256(ofFile: image) == before, "image bytes changed")
         #expect(!SystemState.isMounted(sm.mountPoint))
     }
@@ -62,11 +64,13 @@ struct RefusalTests {
         defer { _ = try? runCommand(["umount", elsewhere]) }
         // Checksum the image with the other mount idle; ours must not add a write.
         try await runCommand(["sync"])
-        try await expectRefused(image, dir: dir, mentioning: "attached")
+        // Named with the command that clears it (issue 20 item 5).
+        try await expectRefused(image, dir: dir, mentioning: "attached to \(loop); two attachments", "losetup -d \(loop)")
         // The loop device given directly is refused as well: it is mounted.
         let sm = try ShareManagerUnderTest(volume: "vol-refuse", dir: dir, image: loop)
         let direct = try sm.start(name: "direct")
         let status = try await stoppingAfterwards(direct) { await direct.wait(timeout: .seconds(30)) }
         #expect(status != nil && status != 0, "mounted loop device not refused:\n\(direct.output)")
+        #expect(direct.output.contains("umount \(elsewhere)"), "the refusal does not name the command that clears it:\n\(direct.output)")
     }
 }

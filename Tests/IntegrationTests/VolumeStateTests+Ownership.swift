@@ -21,7 +21,7 @@ extension VolumeStateTests {
             let refused = try sm.start(name: "refused")
             let status = try await stoppingAfterwards(refused) { await refused.wait(timeout: .seconds(30)) }
             #expect(status == 1, "not refused (was: formatted again):\n\(refused.output)")
-            let errors = refused.output.split(separator: "\n").filter { $0.contains(" error ") }
+            let errors = refused.output.split(separator: "\n").filter { $0.contains(" level=error ") }
             #expect(errors.count == 1 && errors.first?.contains("hello.txt") == true && errors.first?.contains("--recovery-dir") == true, "\(refused.output)")
             #expect(try await sha256(ofFile: image) == before, "the refusal changed the image")
 

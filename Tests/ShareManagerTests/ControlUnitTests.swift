@@ -50,14 +50,3 @@ struct ControlUnitTests {
         }
     }
 }
-
-@Suite("log lines stay one line")
-struct LogEscapingTests {
-    @Test("control characters from outside are shown escaped, plain text is untouched")
-    func escaping() {
-        #expect(ShareLogHandler.escaped("plain text: ok") == "plain text: ok")
-        #expect(ShareLogHandler.escaped("a\nNFS Server Now NOT IN GRACE") == "a\\nNFS Server Now NOT IN GRACE")
-        #expect(ShareLogHandler.escaped("\u{1B}[2Jwiped\r") == "\\u{1b}[2Jwiped\\r")
-        #expect(!ShareLogHandler.escaped("x\u{7F}\u{0}y").unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F })
-    }
-}
