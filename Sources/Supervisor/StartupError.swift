@@ -8,8 +8,8 @@ enum StartupError: Error, CustomStringConvertible {
     case stateDir(String, String)
     case busDidNotStart(String)
     case ganeshaDidNotStart(String)
-    /// It exited during its start: perhaps its pinned port was taken, so the next attempt
-    /// lets it pick again.
+    /// It exited during its start (a crash, a kill, or a pinned port taken meanwhile, which
+    /// `startGanesha` checks before the next attempt).
     case ganeshaExitedAtStart(String)
     case exportFailed(String)
     /// The pinned NFS port is taken: found before anything else is done.

@@ -3,6 +3,7 @@ import DBusKit
 import FoundationEssentials
 import Glibc
 import GaneshaConfig
+import LinuxSupport
 import GaneshaControl
 import Recovery
 import SupervisorInterface
@@ -59,8 +60,7 @@ extension Supervisor {
         do throws(StartupError) {
             port = try await awaitGaneshaReady(started, client: client)
         } catch {
-            // A pinned port someone else took meanwhile: the next attempt lets Ganesha pick again.
-            if case .ganeshaExitedAtStart = error { endpoint = nil }
+            if case .ganeshaExitedAtStart = error { releasePortIfTaken() }
             throw error
         }
         logger.info("Ganesha started", metadata: ["pid": .stringConvertible(started.pid), "port": .stringConvertible(port)])
@@ -98,6 +98,18 @@ extension Supervisor {
             throw .ganeshaDidNotStart("it did not own org.ganesha.nfsd and accept NFS connections on \(host):\(configured) within 30 s")
         }
         return port
+    }
+
+    /// A Ganesha that exited during its start keeps its picked port for the next one, which is
+    /// where the clients reconnect: only when another socket holds that port now (Ganesha's
+    /// bind would fail again) does the next Ganesha pick a new one. A kill during the
+    /// readiness wait, while clients already reclaim, is no reason to move them.
+    private func releasePortIfTaken() {
+        guard options.ganesha.nfsPort == 0, let pinned = endpoint?.port,
+              TCPPort.bindError(host: options.ganesha.nfsAddress.value, port: pinned) == .addressInUse
+        else { return }
+        logger.warning("another process holds NFS port \(pinned); the next Ganesha picks a new port, and clients must follow endpoint.json", metadata: ["file": "\(layout.endpointFile)"])
+        endpoint = nil
     }
 
     /// Logs the endpoint and writes `endpoint.json` for a manager that points the Service here.

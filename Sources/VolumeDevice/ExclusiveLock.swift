@@ -41,10 +41,19 @@ public final class ExclusiveLock: Sendable, Equatable {
     var fd: Int32? { descriptor.withLock { $0 } }
 
     /// Idempotent: an orderly release and a forced one may both come, and a descriptor
-    /// number closed twice could by then be someone else's.
+    /// number closed twice could by then be someone else's. Unlocks before the close: a
+    /// close drops the lock only with the last copy of the descriptor, and a child forked
+    /// by another thread holds copies of all of ours until its exec. The next claim of the
+    /// same device (a leftover mount's claim, then the start's own) found the lock still
+    /// held by such a copy while dbus-daemon was being spawned, and its holder gone from
+    /// /proc/locks a moment later (CI, LeftoverTests' block-device case).
     public func release() {
         descriptor.withLock { fd in
-            if let open = fd { close(open) }
+            if let open = fd {
+                // An unlock cannot fail on a descriptor we hold; the close follows either way.
+                _ = try? retryingInterrupts { flock(open, LOCK_UN) }
+                close(open)
+            }
             fd = nil
         }
     }

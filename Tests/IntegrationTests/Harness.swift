@@ -15,6 +15,8 @@ struct ShareManagerUnderTest {
     private let pinnedNFSPort: NFSPortPin
     /// More flags for this run (fs type, recovery dir, ...).
     var extra: [String] = []
+    /// share-manager's environment when not the test's own (e.g. a PATH with a gate first).
+    var environment: [String: String]?
     var gracePeriod = 5
     var leaseLifetime = 5
     var mountPoint: String { sharedMountPoint ?? (node == "node-a" ? dir.file("mnt") : dir.file("mnt-\(node)")) }
@@ -83,7 +85,7 @@ struct ShareManagerUnderTest {
     func start(name: String) throws -> ChildProcess {
         // An earlier instance's port must not be mistaken for this one's.
         unlink(stateDir + "/http-port")
-        return try ChildProcess(arguments, logDirectory: dir.path, name: name)
+        return try ChildProcess(arguments, environment: environment, logDirectory: dir.path, name: name)
     }
 
     func get(_ path: String) async -> (status: Int, body: String) {

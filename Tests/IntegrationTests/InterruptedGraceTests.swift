@@ -24,7 +24,7 @@ struct InterruptedGraceTests {
                     try #require(await a.wait(for: "holding", timeout: .seconds(30)) != nil, "\(a.events)")
                     kill(try sm.ganeshaPid(), SIGKILL)
                     let first = await a.wait(for: "reclaimed", count: 1, timeout: .seconds(60))
-                    try #require(first?["open"] as? String == "NFS4_OK", "first reclaim: \(a.events)")
+                    try #require(first?["open"] as? String == "NFS4_OK", "first reclaim: \(a.events)\n\(sm.restartReport(server))")
                     // The reclaim wrote a new record beside the one Ganesha moved to v4old.
                     let node = sm.mountPoint + "/.share-manager/recovery"
                     let recorded = { (generation: String) in
@@ -35,7 +35,7 @@ struct InterruptedGraceTests {
                     kill(try sm.ganeshaPid(), SIGKILL)
                     let killed = ContinuousClock.now
                     let second = await a.wait(for: "reclaimed", count: 2, timeout: .seconds(60))
-                    #expect(second?["open"] as? String == "NFS4_OK" && second?["lock"] as? String == "NFS4_OK", "second reclaim: \(a.events)")
+                    #expect(second?["open"] as? String == "NFS4_OK" && second?["lock"] as? String == "NFS4_OK", "second reclaim: \(a.events)\n\(sm.restartReport(server))")
 
                     // A new client is refused while grace lasts; it ends at Ganesha's first
                     // look after the one recorded client is back, not after 90 s.
