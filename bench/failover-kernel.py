@@ -1,0 +1,352 @@
+#!/usr/bin/env python3
+"""Failover as the Linux kernel client's applications see it: writes and new opens stalled.
+
+A QEMU guest (bench/kernel_guest.py, the kernel-client tests' fixture) mounts the export with
+vers=4.1,noresvport,softerr,timeo=600,retrans=5 and runs the probe's application: 4 KiB +
+fsync every 100 ms, a new file every 500 ms. Per run: the slowest write+fsync and the slowest
+open(O_CREAT) across the fault ("writes stalled", "new opens stalled"), and when the server
+answered again ("served"). Scenarios:
+  a  Ganesha SIGKILL, restarted in place (by share-manager, or by bare Ganesha's shell loop).
+  b  share-manager + Ganesha SIGKILL; the mount and loop device removed as a volume detach
+     would; a fresh instance on the same image and NFS port.
+  c  SIGTERM (an orderly stop), the same detach, a fresh instance.
+Rows, measured one after the other in the same run, each with a fresh volume and one guest
+(its own client identity) booted once for all its scenarios:
+  defaults   share-manager with no lease/grace flags
+  longhorn   share-manager --lease-lifetime 60 --grace-period 90 (Longhorn's Ganesha set;
+             left out, with a note, when that is what the defaults already are)
+  lease10    share-manager --lease-lifetime 10 --grace-period 30
+  lease5     share-manager --lease-lifetime 5 --grace-period 15
+  bare       ganesha.nfsd -F under `while :; do ganesha.nfsd -F ...; done`, a config like
+             Longhorn's (Lease 60, Grace 90, NFSv4.1/4.2 only) with the fs recovery backend in a
+             folder on the volume; for b and c the bench plays the orchestrator (loop killed,
+             Ganesha SIGKILLed or SIGTERMed, detach, a new mount and loop).
+--row NAME='FLAGS' adds a row (or replaces one) with more `share-manager run` flags, e.g.
+--row fast='--fast-failover'. Rows named in --idle-rows also get an idle minute with the
+application stopped: NFSv4 requests Ganesha counted (/metrics; the idle client's only
+traffic is its lease renewals, SEQUENCE-only compounds) and the CPU seconds of Ganesha and
+share-manager.
+
+Usage (root, after `swift build -c release` and scripts/kernel-client.sh):
+  bench/failover-kernel.py [--runs 5] [--scenarios a,b,c] [--rows defaults,...,bare]
+      [--row NAME='FLAGS'] [--idle-rows defaults,lease10,lease5] [--idle-seconds 60]
+      [--json FILE] [--quick]
+--quick: one run of a and c on lease5 and no idle minute (about 2 minutes), a check of the
+bench, not figures.
+"""
+import argparse
+import json
+import os
+import re
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import RELEASE_BINARY, Server, accepts_tcp, can_run, detach, free_port, ready, wait_for
+from footprint import TICK, cpu_ticks
+from kernel_guest import Guest, missing
+
+SCENARIOS = {"a": "Ganesha SIGKILL, in place", "b": "share-manager + Ganesha SIGKILL, fresh instance",
+             "c": "SIGTERM, fresh instance"}
+ROWS = {"defaults": "", "longhorn": "--lease-lifetime 60 --grace-period 90",
+        "lease10": "--lease-lifetime 10 --grace-period 30", "lease5": "--lease-lifetime 5 --grace-period 15",
+        "bare": None}
+GUEST_DIR = "/mnt/sm"
+
+
+def live_ganesha(pid_file):
+    """Ganesha's pid, or None; checked against /proc so a stale file never names another process."""
+    try:
+        pid = int(open(pid_file).read().strip())
+        stat = open(f"/proc/{pid}/stat").read()
+    except (OSError, ValueError):
+        return None
+    # Field 3, after the parenthesised name, is the state; a zombie has exited.
+    return pid if "(ganesha.nfsd)" in stat and stat.rsplit(")", 1)[1].split()[0] != "Z" else None
+
+
+def gone(pid):
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+class Managed:
+    """share-manager with a row's flags; each fresh instance is another "node"."""
+
+    def __init__(self, binary, work, image, nfs_port, flags):
+        self.binary, self.work, self.image, self.nfs_port, self.flags = binary, work, image, nfs_port, flags
+        self.instances = 0
+        self.server = None
+
+    def start(self):
+        self.instances += 1
+        self.server = Server(self.binary, self.work, self.image, f"node{self.instances}", self.nfs_port, extra=self.flags)
+
+    def fault(self, scenario):
+        old = live_ganesha(f"{self.server.state}/ganesha.pid")
+        if scenario == "a":
+            os.kill(old, signal.SIGKILL)
+            wait_for(lambda: live_ganesha(f"{self.server.state}/ganesha.pid") not in (None, old)
+                     and ready(self.server.http_port), 120, "an in-place restart")
+            return
+        if scenario == "b":
+            os.kill(old, signal.SIGKILL)
+            self.server.proc.send_signal(signal.SIGKILL)
+        else:
+            self.server.proc.send_signal(signal.SIGTERM)
+        self.server.proc.wait(timeout=30)
+        self.server.remove_leftovers(self.image)
+        self.start()
+
+    def pids(self):
+        return {"ganesha": live_ganesha(f"{self.server.state}/ganesha.pid"), "share-manager": self.server.proc.pid}
+
+    def nfsv4_requests(self):
+        text = subprocess.run(["curl", "-s", f"http://127.0.0.1:{self.server.http_port}/metrics"],
+                              capture_output=True, text=True).stdout
+        found = re.findall(r'^\S*nfs_operations_total\{[^}]*nfs_version="NFSv4[0-9]"[^}]*\} (\S+)', text, re.M)
+        return sum(float(value) for value in found) if found else None
+
+    def stop(self):
+        if self.server:
+            self.server.stop()
+            self.server.remove_leftovers(self.image)
+
+
+BARE_CONFIG = """NFS_CORE_PARAM {{
+    Protocols = 4; NFS_Port = {port}; Bind_addr = 127.0.0.1;
+    Enable_NLM = false; Enable_RQUOTA = false; Enable_UDP = false; fsid_device = false;
+}}
+NFSV4 {{
+    Lease_Lifetime = 60; Grace_Period = 90; Minor_Versions = 1, 2;
+    RecoveryBackend = fs; RecoveryRoot = "{mount}/recovery";
+}}
+NFS_KRB5 {{ Active_krb5 = false; }}
+EXPORT {{
+    Export_Id = 1; Path = "{mount}/data"; Pseudo = "/bench"; Access_Type = RW; Squash = No_Root_Squash;
+    Protocols = 4; Transports = TCP; SecType = sys;
+    FSAL {{ Name = VFS; }}
+}}
+LOG {{ Default_Log_Level = EVENT; Components {{ TIRPC = CRIT; }} }}
+"""
+
+
+class Bare:
+    """ganesha.nfsd restarted by a plain shell loop, the volume mounted by hand."""
+
+    def __init__(self, work, image, nfs_port):
+        self.work, self.image, self.nfs_port = work, image, nfs_port
+        self.mount = f"{work}/mnt-bare"
+        self.pid_file = f"{work}/bare.pid"
+        self.loop = None
+        subprocess.run(["mkfs.ext4", "-q", "-F", image], check=True)
+
+    def start(self):
+        device = subprocess.run(["losetup", "-f", "--show", self.image], capture_output=True, text=True, check=True).stdout.strip()
+        os.makedirs(self.mount, exist_ok=True)
+        subprocess.run(["mount", device, self.mount], check=True)
+        for sub in ("data", "recovery"):
+            os.makedirs(f"{self.mount}/{sub}", exist_ok=True)
+        with open(f"{self.work}/bare.conf", "w") as f:
+            f.write(BARE_CONFIG.format(port=self.nfs_port, mount=self.mount))
+        command = (f"while :; do ganesha.nfsd -F -f {self.work}/bare.conf -L {self.work}/bare-ganesha.log "
+                   f"-p {self.pid_file}; done")
+        # No D-Bus (Longhorn's Ganesha has it compiled out): a bus address nobody serves.
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=f"unix:path={self.work}/no-bus")
+        self.loop = subprocess.Popen(["sh", "-c", command], env=env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: live_ganesha(self.pid_file) and accepts_tcp(self.nfs_port), 60, "bare Ganesha listening")
+
+    def fault(self, scenario):
+        old = live_ganesha(self.pid_file)
+        if scenario == "a":
+            os.kill(old, signal.SIGKILL)
+            wait_for(lambda: live_ganesha(self.pid_file) not in (None, old) and accepts_tcp(self.nfs_port), 120, "the shell loop's restart")
+            return
+        self.halt(signal.SIGKILL if scenario == "b" else signal.SIGTERM)
+        self.start()
+
+    def halt(self, how):
+        """The loop first (or it would start another Ganesha), then Ganesha, then the detach."""
+        pid = live_ganesha(self.pid_file)
+        self.loop.kill()
+        self.loop.wait()
+        if pid:
+            os.kill(pid, how)
+            wait_for(lambda: gone(pid), 30, "Ganesha's exit")
+        detach(self.mount, self.image)
+
+    def pids(self):
+        return {"ganesha": live_ganesha(self.pid_file)}
+
+    def nfsv4_requests(self):
+        return None
+
+    def stop(self):
+        if self.loop:
+            self.halt(signal.SIGTERM)
+            self.loop = None
+
+
+def stats(guest):
+    event = guest.request("stats", {"stats"})
+    if event["errors"]:
+        raise SystemExit(f"the application saw {event['errors']} error(s): {event}")
+    return event
+
+
+def settle(guest, timeout=300):
+    """Polls the application every second until both the writer and the opener completed
+    calls in two intervals in a row, i.e. nothing is stalled; returns the slowest write and
+    open since the last poll before it. Called once the server answers again: before that
+    the intervals would show calls completed before the client met the fault."""
+    deadline = time.monotonic() + timeout
+    previous, flowing = stats(guest), 0
+    slowest_write, slowest_open = previous["max_write_s"], previous["max_open_s"]
+    while flowing < 2:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the application did not resume within {timeout} s")
+        time.sleep(1)
+        now = stats(guest)
+        slowest_write, slowest_open = max(slowest_write, now["max_write_s"]), max(slowest_open, now["max_open_s"])
+        flowing = flowing + 1 if now["blocks"] > previous["blocks"] and now["opens"] > previous["opens"] else 0
+        previous = now
+    return slowest_write, slowest_open
+
+
+def one_run(guest, server, scenario):
+    settle(guest)
+    time.sleep(1)
+    stats(guest)  # resets the maxima: what follows is the fault's
+    started = time.monotonic()
+    server.fault(scenario)
+    served = time.monotonic() - started
+    writes, opens = settle(guest)
+    return {"writes": writes, "opens": opens, "served": served}
+
+
+def idle_cost(guest, server, seconds):
+    """Per minute, with the application stopped: NFSv4 requests (all renewals) and CPU."""
+    guest.request("app-stop", {"app-stopped"})
+    time.sleep(5)
+    pids = server.pids()
+    cpu0 = {name: cpu_ticks(pid) / TICK for name, pid in pids.items()}
+    requests0 = server.nfsv4_requests()
+    time.sleep(seconds)
+    scale = 60 / seconds
+    result = {f"{name}_cpu_s_per_min": (cpu_ticks(pid) / TICK - cpu0[name]) * scale for name, pid in pids.items()}
+    requests1 = server.nfsv4_requests()
+    result["renewals_per_min"] = None if requests0 is None or requests1 is None else (requests1 - requests0) * scale
+    return result
+
+
+def measure_row(args, name, flags, scenarios, work):
+    image = f"{work}/{name}.img"
+    subprocess.run(["truncate", "-s", "256M", image], check=True)
+    nfs_port = free_port()
+    server = Bare(work, image, nfs_port) if flags is None else Managed(args.binary, work, image, nfs_port, shlex.split(flags))
+    guest = None
+    results = {s: [] for s in scenarios}
+    try:
+        server.start()
+        # A client identity of its own per row: a row's records never meet another's.
+        guest = Guest(f"kb-{name}-{os.getpid()}"[:60], work)
+        guest.mount(GUEST_DIR, nfs_port, "bench")
+        guest.request(f"app {GUEST_DIR}", {"app-started"})
+        for scenario in scenarios:
+            for n in range(args.runs):
+                run = one_run(guest, server, scenario)
+                results[scenario].append(run)
+                print(f"  {name} {scenario} run {n + 1}: writes stalled {run['writes']:.2f} s, new opens stalled "
+                      f"{run['opens']:.2f} s, served again after {run['served']:.2f} s", flush=True)
+        idle = idle_cost(guest, server, args.idle_seconds) if name in args.idle_rows and args.idle_seconds > 0 else None
+        if idle:
+            print(f"  {name} idle: {idle}", flush=True)
+        return results, idle
+    finally:
+        if guest:
+            guest.stop()
+        server.stop()
+
+
+def spread(values):
+    return f"{statistics.median(values):.2f} s ({min(values):.2f}–{max(values):.2f})"
+
+
+def help_defaults(binary):
+    """(lease, grace) that `run` uses when given neither."""
+    text = subprocess.run([binary, "run", "--help"], capture_output=True, text=True).stdout
+    found = [re.search(rf"--{flag} <[^>]+>.*?\(default:\s*(\d+)\)", text, re.S) for flag in ("lease-lifetime", "grace-period")]
+    return tuple(int(f.group(1)) if f else None for f in found)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--scenarios", default="a,b,c")
+    parser.add_argument("--rows", default="defaults,longhorn,lease10,lease5,bare")
+    parser.add_argument("--row", action="append", default=[], metavar="NAME='FLAGS'",
+                        help="a row of share-manager with these extra `run` flags (repeatable)")
+    parser.add_argument("--idle-rows", default="defaults,lease10,lease5")
+    parser.add_argument("--idle-seconds", type=float, default=60)
+    parser.add_argument("--binary", default=RELEASE_BINARY)
+    parser.add_argument("--json", help="also write every run's figures here")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.scenarios, args.rows, args.idle_seconds = 1, "a,c", "lease5", 0
+    rows = {name: ROWS[name] for name in args.rows.split(",") if name}
+    for spec in args.row:
+        name, _, flags = spec.partition("=")
+        rows[name] = flags
+    args.idle_rows = args.idle_rows.split(",")
+    scenarios = args.scenarios.split(",")
+    if not can_run("failover-kernel.py", args.binary):
+        return 1
+    if why := missing():
+        print(f"failover-kernel.py: {why}", file=sys.stderr)
+        return 1
+    if "longhorn" in rows and help_defaults(args.binary) == (60, 90) and "defaults" in rows:
+        print("note: share-manager's defaults are Longhorn's Lease 60 / Grace 90; the longhorn row is the defaults row")
+        del rows["longhorn"]
+    began = time.monotonic()
+    work = tempfile.mkdtemp(prefix="sm-failover-kernel-")
+    table, idle = {}, {}
+    print(f"{args.runs} runs per scenario; work folder {work}", flush=True)
+    for name, flags in rows.items():
+        row_started = time.monotonic()
+        table[name], idle[name] = measure_row(args, name, flags, [s for s in scenarios if s in SCENARIOS], work)
+        print(f"row {name} ({flags if flags is not None else 'bare ganesha.nfsd'}): {time.monotonic() - row_started:.0f} s", flush=True)
+    print(f"\nkernel client, {args.runs} runs each: median (min–max); total {time.monotonic() - began:.0f} s\n")
+    print("| scenario | row | writes stalled | new opens stalled | served again |")
+    print("|---|---|---|---|---|")
+    for scenario in scenarios:
+        for name, flags in rows.items():
+            runs = table[name].get(scenario)
+            if runs:
+                print(f"| {SCENARIOS[scenario]} | {name} (`{flags or ('bare' if flags is None else 'no flags')}`) "
+                      f"| {spread([r['writes'] for r in runs])} | {spread([r['opens'] for r in runs])} "
+                      f"| {spread([r['served'] for r in runs])} |")
+    if any(idle.values()):
+        print("\n| row | NFSv4 requests per idle client per minute | Ganesha CPU s per idle minute | share-manager CPU s per idle minute |")
+        print("|---|---|---|---|")
+        for name, cost in idle.items():
+            if cost:
+                renewals = cost["renewals_per_min"]
+                print(f"| {name} | {'?' if renewals is None else f'{renewals:.1f}'} | {cost['ganesha_cpu_s_per_min']:.2f} "
+                      f"| {cost.get('share-manager_cpu_s_per_min', 0):.2f} |")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"rows": rows, "runs": table, "idle": idle}, f, indent=1)
+    subprocess.run(["rm", "-rf", work])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
