@@ -69,6 +69,8 @@ def main() -> int:
         "failover": ["--runs", "1", "--clients", "1", "--grace", "15", "--lease", "10"] if q else ["--runs", "3"],
         "metrics": ["--clients", "5", "--scrapes", "50"] if q else [],
         "slowloris": ["--runs", "1", "--seconds", "3", "--connections", "50"] if q else [],
+        # Not in the default --only: QEMU guests, about half an hour (docs/benchmarks.md).
+        "failover-kernel": ["--quick"] if q else [],
     }
     outputs = {}
     with open(args.out, "w") as out:

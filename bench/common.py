@@ -2,11 +2,13 @@
 checks before a run (root for loop devices and mounts, a release binary)."""
 import contextlib
 import os
+import signal
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -50,6 +52,23 @@ def ready(port: int) -> bool:
             return r.status == 200
     except Exception:
         return False
+
+
+def accepts_tcp(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for(check, timeout, what):
+    """Waits until check() is true; exits naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        time.sleep(0.02)
 
 
 def can_run(name: str, binary: str) -> bool:
@@ -110,3 +129,53 @@ def ganesha_version() -> str:
     """What the ganesha.nfsd now first on PATH says it is, e.g. "V6.5"."""
     out = subprocess.run(["ganesha.nfsd", "-v"], capture_output=True, text=True).stdout
     return out.strip().rsplit("= ", 1)[-1] or "unknown"
+
+
+class Server:
+    """One share-manager instance ("node") serving `image` on `nfs_port`; `extra` are more
+    `run` flags (a bench row's settings)."""
+
+    def __init__(self, binary, work, image, node, nfs_port, grace=None, lease=None, extra=()):
+        self.http_port = free_port()
+        self.mount = f"{work}/mnt-{node}"
+        self.state = f"{work}/state-{node}"
+        self.log = open(f"{work}/{node}.log", "ab")
+        self.proc = subprocess.Popen(
+            [binary, "run", "--volume", "bench", "--device", image, "--mount-point", self.mount,
+             "--state-dir", self.state, "--nfs-address", "127.0.0.1", "--nfs-port", str(nfs_port),
+             "--http-address", "127.0.0.1", "--http-port", str(self.http_port),
+             *(["--grace-period", str(grace)] if grace is not None else []),
+             *(["--lease-lifetime", str(lease)] if lease is not None else []), *extra],
+            stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 60
+        while not ready(self.http_port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"share-manager did not become ready; see {work}/{node}.log")
+            time.sleep(0.02)
+
+    def ganesha_pid(self) -> int:
+        return int(open(f"{self.state}/ganesha.pid").read().strip())
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=30)
+
+    def remove_leftovers(self, image):
+        detach(self.mount, image)
+
+
+def detach(mount, image):
+    """What a volume detach does on the old node after its server was killed: the mount
+    and the loop device go."""
+    subprocess.run(["umount", "-l", mount], stderr=subprocess.DEVNULL)
+    out = subprocess.run(["losetup", "-j", image], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        subprocess.run(["losetup", "-d", line.split(":")[0]])
+    # A busy loop device is only marked for removal; the next instance refuses an image that
+    # is still attached, so wait until it is gone.
+    deadline = time.monotonic() + 30
+    while subprocess.run(["losetup", "-j", image], capture_output=True, text=True).stdout.strip():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{image} stayed attached to a loop device 30 s after the detach")
+        time.sleep(0.05)

@@ -30,45 +30,7 @@ import sys
 import tempfile
 import time
 
-from common import CLIENT, GANESHA_HELP, RELEASE_BINARY, can_run, free_port, ganesha_choices, ganesha_version, ready, using_ganesha
-
-
-
-
-
-
-class Server:
-    def __init__(self, binary, work, image, node, nfs_port, grace, lease):
-        self.http_port = free_port()
-        self.mount = f"{work}/mnt-{node}"
-        self.state = f"{work}/state-{node}"
-        self.log = open(f"{work}/{node}.log", "ab")
-        self.proc = subprocess.Popen(
-            [binary, "run", "--volume", "bench", "--device", image, "--mount-point", self.mount,
-             "--state-dir", self.state, "--nfs-address", "127.0.0.1", "--nfs-port", str(nfs_port),
-             "--http-address", "127.0.0.1", "--http-port", str(self.http_port),
-             "--grace-period", str(grace), "--lease-lifetime", str(lease)],
-            stdout=self.log, stderr=self.log)
-        deadline = time.monotonic() + 60
-        while not ready(self.http_port):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"share-manager did not become ready; see {work}/{node}.log")
-            time.sleep(0.02)
-
-    def ganesha_pid(self) -> int:
-        return int(open(f"{self.state}/ganesha.pid").read().strip())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=30)
-
-    def remove_leftovers(self, image):
-        """What a volume detach does on the old node after share-manager was killed."""
-        subprocess.run(["umount", "-l", self.mount], stderr=subprocess.DEVNULL)
-        out = subprocess.run(["losetup", "-j", image], capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            subprocess.run(["losetup", "-d", line.split(":")[0]])
+from common import CLIENT, GANESHA_HELP, RELEASE_BINARY, Server, can_run, free_port, ganesha_choices, ganesha_version, using_ganesha
 
 
 class Client:

@@ -21,8 +21,7 @@ import sys
 import tempfile
 import time
 
-from common import CLIENT, RELEASE_BINARY, can_run, free_port
-from failover import Server  # same start, stop and clean-up as there
+from common import CLIENT, RELEASE_BINARY, Server, can_run, free_port
 
 
 def get(port: int, path: str) -> tuple[int, bytes]:

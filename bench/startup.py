@@ -25,14 +25,13 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 
-from common import GANESHA_HELP, RELEASE_BINARY, can_run, free_port, ganesha_choices, ganesha_version, ready, using_ganesha
+from common import GANESHA_HELP, RELEASE_BINARY, accepts_tcp, can_run, free_port, ganesha_choices, ganesha_version, ready, using_ganesha
 
 
 def wait_for(check, timeout=60.0, interval=0.005) -> bool:
@@ -42,14 +41,6 @@ def wait_for(check, timeout=60.0, interval=0.005) -> bool:
             return True
         time.sleep(interval)
     return False
-
-
-def accepts_tcp(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 def share_manager_args(binary, work, device, nfs_port, http_port):

@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 
-from common import RELEASE_BINARY, TEMPLATES, can_run, drop_caches, free_port, ready, use_venv
+from common import RELEASE_BINARY, TEMPLATES, can_run, drop_caches, free_port, ready, use_venv, wait_for
 
 MiB = 1024 * 1024
 
@@ -67,14 +67,6 @@ EXPORT {{
     }}
 }}
 """
-
-
-def wait_for(check, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def stop(proc, timeout=30):

@@ -19,6 +19,8 @@
  *   trylock DIR [START]     F_SETLK on lock.bin [START,START+100) (START 0: the holder's
  *                           range); timed with the open when it opens; kept when granted
  *   tryflock DIR            flock(LOCK_EX|LOCK_NB) on flock.bin, timed; kept when granted
+ *   mountstats DIR          the RPC count per NFS operation of the mount at DIR (non-zero
+ *                           ones), from /proc/self/mountstats: what an idle client sends
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -257,6 +259,29 @@ static void try_lock(const char *dir, int use_flock, off_t offset) {
          err ? "false" : "true", err, done - start, opened - start, kept ? "true" : "false");
 }
 
+static void mountstats(const char *dir) {
+    FILE *f = fopen("/proc/self/mountstats", "r");
+    if (!f) { emit("mountstats-error", "\"errno\":%d", errno); return; }
+    char line[512], ops[800] = "";
+    size_t used = 0;
+    int in_mount = 0, in_ops = 0;
+    while (fgets(line, sizeof line, f)) {
+        char name[300];
+        unsigned long long count;
+        if (!strncmp(line, "device ", 7)) {
+            in_mount = sscanf(line, "device %*s mounted on %299s", name) == 1 && !strcmp(name, dir);
+            in_ops = 0;
+        } else if (in_mount && strstr(line, "per-op statistics")) {
+            in_ops = 1;
+        } else if (in_ops && sscanf(line, " %63[A-Z_0-9]: %llu", name, &count) == 2 && count > 0
+                   && used + strlen(name) + 26 < sizeof ops) {
+            used += (size_t)snprintf(ops + used, sizeof ops - used, "%s\"%s\":%llu", used ? "," : "", name, count);
+        }
+    }
+    fclose(f);
+    emit("mountstats", "\"ops\":{%s}", ops);
+}
+
 static void do_mount(const char *dir, const char *port, const char *export) {
     char source[300], options[300];
     snprintf(source, sizeof source, "10.0.2.2:%s", export);
@@ -292,6 +317,7 @@ static void handle(char *line) {
         emit("preopened", "\"errno\":%d", preopened < 0 ? errno : 0);
     }
     else if (!strcmp(cmd, "tryflock") && argc == 2) try_lock(argv[1], 1, 0);
+    else if (!strcmp(cmd, "mountstats") && argc == 2) mountstats(argv[1]);
     else emit("unknown-command", "\"argc\":%d", argc);
 }
 
