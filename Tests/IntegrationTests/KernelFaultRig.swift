@@ -70,8 +70,10 @@ final class KernelFaultRig {
             }
             guard back else { throw FixtureError("Ganesha was not restarted in place:\n\(server.output)") }
         case .bothKilled:
-            kill(try liveGanesha(), SIGKILL)
+            // share-manager first: killed second, it could start another Ganesha in between.
+            let ganesha = try liveGanesha()
             server.signal(SIGKILL)
+            kill(ganesha, SIGKILL)
             try await handOver()
         case .handoff:
             server.signal(SIGTERM)
