@@ -9,6 +9,10 @@ import SupervisorInterface
 import Synchronization
 
 extension Supervisor {
+    /// How long the port is held at least before Ganesha starts again: clients that reconnect
+    /// within it wait their SYN retransmit (1 s) instead of a refusal's 3 s back-off.
+    static let portHoldMinimum: Duration = .milliseconds(ProcessInfo.processInfo.environment["SHARE_MANAGER_PORT_HOLD_MS"].flatMap(Int64.init) ?? 300)
+
     /// Starts Ganesha on the bus at `busAddress` and waits until it owns its bus name and
     /// accepts NFS connections. Every start, not only the first: merges records a crash during
     /// grace left twice, takes a later epoch, renders the files again.
@@ -21,6 +25,8 @@ extension Supervisor {
         store?.recordGaneshaEpoch(epoch)
         try renderGaneshaFiles()
         grace.expect(epoch: epoch)
+        // A listener of ours on the port excludes Ganesha's bind.
+        await portHold.release(after: Self.portHoldMinimum)
         let started: SupervisedProcess
         do {
             started = try await SupervisedProcess.start(
@@ -39,7 +45,13 @@ extension Supervisor {
             throw .ganeshaDidNotStart("\(error)")
         }
         ganesha = started
-        started.onExit { [sink, pid = started.pid] in sink.yield(.ganeshaExited(pid: pid, how: "\($0)")) }
+        started.onExit { [sink, portHold, logger, pid = started.pid] in
+            // At once, from the reaping thread: clients reconnect within tens of milliseconds.
+            if case .failure(let error) = portHold.engage() {
+                logger.warning("cannot hold the NFS port while Ganesha restarts: \(error); clients that reconnect meanwhile are refused and back off 3 s")
+            }
+            sink.yield(.ganeshaExited(pid: pid, how: "\($0)"))
+        }
 
         // The bus outlives a Ganesha restart, and so does our connection to it.
         let client: GaneshaClient
@@ -105,6 +117,7 @@ extension Supervisor {
         let now = NFSEndpoint(volume: options.volume.value, address: options.ganesha.nfsAddress.value, port: port, pid: pid)
         let changed = endpoint.map { $0.port != port || $0.address != now.address } ?? true
         endpoint = now
+        portHold.arm(host: now.address, port: port, reachHost: options.probeHost)
         do {
             try EndpointFile(path: layout.endpointFile).write(now)
         } catch {
