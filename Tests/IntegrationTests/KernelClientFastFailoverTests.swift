@@ -38,11 +38,11 @@ extension KernelClientSuites {
                         try #require(started["event"] as? String == "app-started", "\(started)")
                         for run in 1...runs {
                             for fault in [KernelFault.handoff, .ganeshaKilled] {
-                                let (writes, opens) = try await stall(across: fault, rig, guest)
+                                let (writes, opens, ready) = try await stall(across: fault, rig, guest)
                                 let lease = explicit ? "\(KernelTimings.lease)/\(KernelTimings.grace)" : "fast"
                                 FileHandle.standardError.write(Data(String(
-                                    format: "KERNEL-FAST run=%d fault=%@ lease=%@ writes_stalled_s=%.2f opens_stalled_s=%.2f\n",
-                                    run, fault.rawValue, lease, writes, opens).utf8))
+                                    format: "KERNEL-FAST run=%d fault=%@ lease=%@ writes_stalled_s=%.2f opens_stalled_s=%.2f %@\n",
+                                    run, fault.rawValue, lease, writes, opens, ready).utf8))
                                 #expect(writes <= 3.6, "run \(run), \(fault): writes stalled \(writes) s")
                                 if !explicit { #expect(opens <= 7.0, "run \(run), \(fault): new opens stalled \(opens) s") }
                             }
@@ -84,7 +84,7 @@ extension KernelClientSuites {
 
         /// Applies `fault` (a handoff to a fresh instance on the same node); returns the slowest
         /// write+fsync and open across it, read once two new files show that opens go on again.
-        private func stall(across fault: KernelFault, _ rig: KernelFaultRig, _ guest: KernelGuest) async throws -> (Double, Double) {
+        private func stall(across fault: KernelFault, _ rig: KernelFaultRig, _ guest: KernelGuest) async throws -> (Double, Double, String) {
             let settled = await SocketProbe.waitUntil(timeout: .seconds(60)) { [rig] in
                 fileCount(rig.exportPath + "/opens") >= 4 && fileSize(rig.exportPath + "/app-data.bin") >= 10 * 4096
             }
@@ -92,13 +92,19 @@ extension KernelClientSuites {
             // Two seconds of steady work, then the baseline: `stats` restarts the maxima.
             try await Task.sleep(for: .seconds(2))
             try await guest.request("stats", replies: ["stats"])
-            if fault == .handoff { try await rig.restartOnSameNode() } else { try await rig.apply(fault) }
+            var ready = ""
+            if fault == .handoff {
+                let took = try await rig.restartOnSameNode()
+                ready = String(format: "old_exited_s=%.2f new_ready_s=%.2f", took.exited, took.ready)
+            } else {
+                try await rig.apply(fault)
+            }
             let opened = fileCount(rig.exportPath + "/opens")
             let progressed = await SocketProbe.waitUntil(timeout: .seconds(120)) { [rig] in fileCount(rig.exportPath + "/opens") >= opened + 2 }
             try #require(progressed, "no new open within 120 s of the restart: \(guest.events.suffix(5))")
             let stats = try await guest.request("stats", replies: ["stats"])
             #expect(stats["errors"] as? Int == 0, "\(stats)")
-            return (stats["max_write_s"] as? Double ?? -1, stats["max_open_s"] as? Double ?? -1)
+            return (stats["max_write_s"] as? Double ?? -1, stats["max_open_s"] as? Double ?? -1, ready)
         }
     }
 }

@@ -80,14 +80,18 @@ final class KernelFaultRig {
     }
 
     /// SIGTERM, and a fresh instance of the same node once the old one is gone: a handoff
-    /// whose new instance starts with a restart budget of its own.
-    func restartOnSameNode() async throws {
+    /// whose new instance starts with a restart budget of its own. Returns the seconds from
+    /// the signal to the old instance's exit and to the new one's readiness.
+    func restartOnSameNode() async throws -> (exited: Double, ready: Double) {
+        let signalled = ContinuousClock.now
         server.signal(SIGTERM)
         guard await server.wait(timeout: .seconds(20)) != nil else { throw FixtureError("share-manager outlived its SIGTERM by 20 s") }
+        let exited = (ContinuousClock.now - signalled).inSeconds
         try await detachOldInstance()
         server = try sm.start(name: "\(sm.node)-\(instances.count)")
         instances.append(server)
         guard await sm.waitUntilReady(server) else { throw FixtureError("the fresh instance did not become ready:\n\(server.output)") }
+        return (exited, (ContinuousClock.now - signalled).inSeconds)
     }
 
     /// The old instance gone, its mount and loop device removed (a Pod's volume detach), a
