@@ -27,8 +27,11 @@ extension Supervisor {
         store?.recordGaneshaEpoch(epoch)
         try renderGaneshaFiles()
         grace.expect(epoch: epoch)
-        // A listener of ours on the port excludes Ganesha's bind.
+        // A listener of ours on the port excludes Ganesha's bind. Disarmed until this Ganesha
+        // serves: a hold taken when it dies during its start would stall our own readiness
+        // connect to the port (a dropped SYN), and no client is back yet to gain from it.
         await portHold.release(after: Self.portHoldMinimum)
+        portHold.disarm()
         let started: SupervisedProcess
         do {
             started = try await SupervisedProcess.start(

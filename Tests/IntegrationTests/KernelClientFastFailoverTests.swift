@@ -25,7 +25,8 @@ extension KernelClientSuites {
                 sm.timingFlags = explicit
                 sm.leaseLifetime = KernelTimings.lease
                 sm.gracePeriod = KernelTimings.grace
-                sm.extra = ["--fast-failover", "true"]
+                // A tap cross-check needs Ganesha on the tap's address, not loopback.
+                sm.extra = ["--fast-failover", "true"] + (environment["SHARE_MANAGER_KERNEL_NETDEV"] != nil ? ["--nfs-address", "0.0.0.0"] : [])
                 let rig = try await KernelFaultRig(sm)
                 try await rig.stoppingAll {
                     try await KernelGuest.with(["kc-fast"], in: tmp) { guests in
