@@ -25,8 +25,9 @@ extension ShareManagerOptions {
         guard state.value != "/" else {
             throw ValidationError(flag: "state-dir", reason: "must not be /")
         }
-        let grace = try RangeCheck.seconds(gracePeriod, in: 0...270, flag: "grace-period")
-        let lease = try RangeCheck.seconds(leaseLifetime, in: 1...180, flag: "lease-lifetime")
+        let timings = fastFailover ? LeaseTimings.fastFailover : .standard
+        let grace = try RangeCheck.seconds(gracePeriod ?? timings.grace, in: 0...270, flag: "grace-period")
+        let lease = try RangeCheck.seconds(leaseLifetime ?? timings.lease, in: 1...180, flag: "lease-lifetime")
         var warnings: [String] = []
         if grace > 0 && grace < lease {
             warnings.append("--grace-period \(grace) is shorter than --lease-lifetime \(lease): clients may not get the chance to reclaim before grace ends")

@@ -10,6 +10,12 @@ import SupervisorInterface
 import Synchronization
 
 extension Supervisor {
+    /// How long the port is held at least before Ganesha starts again. Released at once, a
+    /// client that reconnects in Ganesha's own 10-45 ms from exec to bind is refused (3 s);
+    /// held 300 ms, nearly every client meets the hold and comes back at its 1 s retransmit,
+    /// by which time Ganesha listens (docs/kernel-client.md has both measured).
+    static let portHoldMinimum: Duration = .milliseconds(300)
+
     /// Starts Ganesha on the bus at `busAddress` and waits until it owns its bus name and
     /// accepts NFS connections. Every start, not only the first: merges records a crash during
     /// grace left twice, takes a later epoch, renders the files again.
@@ -22,6 +28,11 @@ extension Supervisor {
         store?.recordGaneshaEpoch(epoch)
         try renderGaneshaFiles()
         grace.expect(epoch: epoch)
+        // A listener of ours on the port excludes Ganesha's bind. Disarmed until this Ganesha
+        // serves: a hold taken when it dies during its start would stall our own readiness
+        // connect to the port (a dropped SYN), and no client is back yet to gain from it.
+        await portHold.release(after: Self.portHoldMinimum)
+        portHold.disarm()
         let started: SupervisedProcess
         do {
             started = try await SupervisedProcess.start(
@@ -40,7 +51,13 @@ extension Supervisor {
             throw .ganeshaDidNotStart("\(error)")
         }
         ganesha = started
-        started.onExit { [sink, pid = started.pid] in sink.yield(.ganeshaExited(pid: pid, how: "\($0)")) }
+        started.onExit { [sink, portHold, logger, pid = started.pid] in
+            // At once, from the reaping thread: clients reconnect within tens of milliseconds.
+            if case .failure(let error) = portHold.engage() {
+                logger.warning("cannot hold the NFS port while Ganesha restarts: \(error); clients that reconnect meanwhile are refused and back off 3 s")
+            }
+            sink.yield(.ganeshaExited(pid: pid, how: "\($0)"))
+        }
 
         // The bus outlives a Ganesha restart, and so does our connection to it.
         let client: GaneshaClient
@@ -117,6 +134,7 @@ extension Supervisor {
         let now = NFSEndpoint(volume: options.volume.value, address: options.ganesha.nfsAddress.value, port: port, pid: pid)
         let changed = endpoint.map { $0.port != port || $0.address != now.address } ?? true
         endpoint = now
+        portHold.arm(host: now.address, port: port, reachHost: options.probeHost)
         do {
             try EndpointFile(path: layout.endpointFile).write(now)
         } catch {

@@ -21,6 +21,8 @@ extension Supervisor {
     /// abandoned and `escalate` forces the rest. Returns false when anything was not undone
     /// in order (the log says what).
     func tearDown() async -> Bool {
+        // A Ganesha stopped in order is not restarted; the next server may be another instance.
+        portHold.disarm()
         let began = ContinuousClock.now
         let deadline = began + options.shutdownTimeout
         let (outcomes, report) = AsyncStream.makeStream(of: StopOutcome.self)

@@ -45,6 +45,8 @@ public actor Supervisor {
     /// What the config was rendered from, to render it again with a pinned port.
     var settings: GaneshaSettings?
     var epochs = EpochCounter()
+    /// Drops clients' connection attempts while Ganesha restarts in place (`PortHold`).
+    nonisolated let portHold = PortHold()
 
     /// Taken offline over the control API: readiness says so, and a restarted Ganesha
     /// (whose config includes the export) has it removed again.

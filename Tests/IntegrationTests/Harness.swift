@@ -19,6 +19,8 @@ struct ShareManagerUnderTest {
     var environment: [String: String]?
     var gracePeriod = 5
     var leaseLifetime = 5
+    /// false: no --grace-period/--lease-lifetime (the defaults or a preset's).
+    var timingFlags = true
     var mountPoint: String { sharedMountPoint ?? (node == "node-a" ? dir.file("mnt") : dir.file("mnt-\(node)")) }
     /// Another instance's mount point, for an instance that must find the volume there.
     var sharedMountPoint: String?
@@ -66,6 +68,7 @@ struct ShareManagerUnderTest {
         other.extra = extra
         other.gracePeriod = gracePeriod
         other.leaseLifetime = leaseLifetime
+        other.timingFlags = timingFlags
         return other
     }
 
@@ -78,8 +81,7 @@ struct ShareManagerUnderTest {
             "--mount-point", mountPoint, "--state-dir", stateDir,
             "--nfs-address", "127.0.0.1", "--nfs-port", String(pinnedNFSPort.pinned ?? 0),
             "--http-address", "127.0.0.1", "--http-port", "0",
-            "--grace-period", String(gracePeriod), "--lease-lifetime", String(leaseLifetime),
-        ] + extra
+        ] + (timingFlags ? ["--grace-period", String(gracePeriod), "--lease-lifetime", String(leaseLifetime)] : []) + extra
     }
 
     func start(name: String) throws -> ChildProcess {

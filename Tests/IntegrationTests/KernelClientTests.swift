@@ -119,10 +119,10 @@ extension KernelClientSuites {
     }
 }
 
-private func fileSize(_ path: String) -> Int {
+func fileSize(_ path: String) -> Int {
     ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
 }
 
-private func fileCount(_ path: String) -> Int {
+func fileCount(_ path: String) -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: path))?.count ?? 0
 }

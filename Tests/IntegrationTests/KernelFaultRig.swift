@@ -81,19 +81,40 @@ final class KernelFaultRig {
         }
     }
 
+    /// SIGTERM, and a fresh instance of the same node once the old one is gone: a handoff
+    /// whose new instance starts with a restart budget of its own. Returns the seconds from
+    /// the signal to the old instance's exit and to the new one's readiness.
+    func restartOnSameNode() async throws -> (exited: Double, ready: Double) {
+        let signalled = ContinuousClock.now
+        server.signal(SIGTERM)
+        guard await server.wait(timeout: .seconds(20)) != nil else { throw FixtureError("share-manager outlived its SIGTERM by 20 s") }
+        let exited = (ContinuousClock.now - signalled).inSeconds
+        try await detachOldInstance()
+        server = try sm.start(name: "\(sm.node)-\(instances.count)")
+        instances.append(server)
+        guard await sm.waitUntilReady(server) else { throw FixtureError("the fresh instance did not become ready:\n\(server.output)") }
+        return (exited, (ContinuousClock.now - signalled).inSeconds)
+    }
+
     /// The old instance gone, its mount and loop device removed (a Pod's volume detach), a
     /// fresh instance on the same NFS port as on another node.
     private func handOver() async throws {
         guard await server.wait(timeout: .seconds(20)) != nil else { throw FixtureError("share-manager outlived its signal by 20 s") }
+        try await detachOldInstance()
+        sm = nodeB
+        server = try nodeB.start(name: "node-b")
+        instances.append(server)
+        guard await nodeB.waitUntilReady(server) else { throw FixtureError("the fresh instance did not become ready:\n\(server.output)") }
+    }
+
+    /// The old instance's mount and loop device removed, as a Pod's volume detach does (the
+    /// kernel lets a loop device go only at its last close, which can come late).
+    private func detachOldInstance() async throws {
         SystemState.forceCleanup(mountPoint: sm.mountPoint, image: sm.image)
         let detached = await SocketProbe.waitUntil(timeout: .seconds(30)) { [sm] in
             !SystemState.isMounted(sm.mountPoint) && SystemState.loopDevices(backing: sm.image).isEmpty
         }
         guard detached else { throw FixtureError("the old instance's loop device stayed attached") }
-        sm = nodeB
-        server = try nodeB.start(name: "node-b")
-        instances.append(server)
-        guard await nodeB.waitUntilReady(server) else { throw FixtureError("the fresh instance did not become ready:\n\(server.output)") }
     }
 
     /// Ganesha's pid, checked against /proc so a stale pid file never sends SIGKILL elsewhere.

@@ -33,6 +33,11 @@ final class KernelGuest: Sendable {
         self.serial = serial
     }
 
+    /// QEMU's user network, or SHARE_MANAGER_KERNEL_NETDEV (e.g. `tap,id=net0,ifname=tap0,
+    /// script=no,downscript=no` in a network namespace whose tap holds 10.0.2.2/24), for the
+    /// cross-check with real kernel TCP on both ends (docs/kernel-client.md).
+    static var netdev: String { ProcessInfo.processInfo.environment["SHARE_MANAGER_KERNEL_NETDEV"] ?? "user,id=net0" }
+
     /// Boots a guest whose hostname and nfs4_unique_id are `id` and waits for its probe.
     /// QEMU runs niced: the guest is emulated (TCG) and must not starve the server under test.
     static func boot(_ id: String, in dir: TemporaryDirectory, timeout: Duration = .seconds(120)) async throws -> KernelGuest {
@@ -46,7 +51,7 @@ final class KernelGuest: Sendable {
             "-append", "console=ttyS0 panic=-1 quiet no_timer_check sm.id=\(id)",
             "-serial", "file:\(console)",
             "-chardev", "socket,id=probe,path=\(socket),server=on,wait=on", "-serial", "chardev:probe",
-            "-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0,romfile=",
+            "-netdev", netdev, "-device", "virtio-net-pci,netdev=net0,romfile=",
         ]
         let qemu = try ChildProcess(argv, logDirectory: dir.path, name: "qemu-\(id)")
         do {

@@ -1,0 +1,84 @@
+import ChildProcesses
+import Glibc
+import Testing
+
+/// `PortHold` on loopback: while held, a connection attempt gets no answer (its SYN is
+/// dropped, where a closed port would refuse it), a server cannot bind the port, and once
+/// released the port is closed again.
+@Suite("Holding a port while its server restarts", .timeLimit(.minutes(1)))
+struct PortHoldTests {
+    @Test("held: attempts are dropped and binds excluded; released: refused")
+    func holdAndRelease() async throws {
+        let port = try freedPort()
+        let hold = PortHold()
+        #expect(hold.arm(host: "127.0.0.1", port: port, reachHost: "127.0.0.1"))
+        #expect(try hold.engage().get() == true)
+        #expect(try hold.engage().get() == false, "a second engage holds nothing more")
+        #expect(attempt(port, within: 300) == ETIMEDOUT, "held: no answer within 300 ms")
+        #expect(bindReusingAddress(port) == EADDRINUSE, "held: the server's bind fails, so release before it starts")
+        await hold.release(after: .milliseconds(50))
+        #expect(attempt(port, within: 5000) == ECONNREFUSED)
+        hold.disarm()
+        #expect(try hold.engage().get() == false, "disarmed: nothing is held")
+        #expect(attempt(port, within: 5000) == ECONNREFUSED)
+    }
+
+    @Test("an address that is not an IP address arms nothing")
+    func hostName() {
+        #expect(!PortHold().arm(host: "nfs.example", port: 2049, reachHost: "127.0.0.1"))
+    }
+
+    /// A port a listener of ours had and gave up, so nothing listens on it.
+    private func freedPort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = loopback(0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(bound)
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    private func loopback(_ port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+
+    /// A non-blocking connect: 0 when accepted, its errno when refused, ETIMEDOUT when
+    /// nothing answered within `milliseconds` (a refusal comes at once, but a loaded machine
+    /// may take a while to deliver it).
+    private func attempt(_ port: UInt16, within milliseconds: Int32) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        defer { close(fd) }
+        var address = loopback(port)
+        let started = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if started == 0 { return 0 }
+        guard errno == EINPROGRESS else { return errno }
+        var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        guard poll(&poller, 1, milliseconds) == 1 else { return ETIMEDOUT }
+        var failure: Int32 = 0
+        var size = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &size)
+        return failure
+    }
+
+    /// A bind as Ganesha does it (SO_REUSEADDR only): 0, or its errno.
+    private func bindReusingAddress(_ port: UInt16) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = loopback(port)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return bound == 0 ? 0 : errno
+    }
+}
