@@ -19,6 +19,7 @@ Rows, measured one after the other in the same run, each with a fresh volume and
   lease5     share-manager --lease-lifetime 5 --grace-period 15 (too short for the Linux
              client, which renews no sooner than 5 s after the last renewal: an idle
              client's lease expires; its idle minute shows it)
+  fast       share-manager --fast-failover true (the preset: lease 7, grace 21)
   bare       ganesha.nfsd -F under `while :; do ganesha.nfsd -F ...; done`, a config like
              Longhorn's (Lease 60, Grace 90, NFSv4.1/4.2 only) with the fs recovery backend in a
              folder on the volume; for b and c the bench plays the orchestrator (loop killed,
@@ -34,7 +35,7 @@ Ganesha counted (/metrics), and the CPU seconds of Ganesha and share-manager.
 
 Usage (root, after `swift build -c release` and scripts/kernel-client.sh):
   bench/failover-kernel.py [--runs 5] [--scenarios a,b,c] [--rows defaults,...,bare]
-      [--row NAME='FLAGS'] [--idle-rows defaults,lease10,lease5] [--idle-seconds 60]
+      [--row NAME='FLAGS'] [--idle-rows defaults,lease10,fast] [--idle-seconds 60]
       [--json FILE] [--quick]
 --quick: one run of a and c on lease10 and no idle minute (under a minute on a quiet
 machine), a check of the bench, not figures.
@@ -60,7 +61,7 @@ SCENARIOS = {"a": "Ganesha SIGKILL, in place", "b": "share-manager + Ganesha SIG
              "c": "SIGTERM, fresh instance"}
 ROWS = {"defaults": "", "longhorn": "--lease-lifetime 60 --grace-period 90",
         "lease10": "--lease-lifetime 10 --grace-period 30", "lease5": "--lease-lifetime 5 --grace-period 15",
-        "bare": None}
+        "fast": "--fast-failover true", "bare": None}
 GUEST_DIR = "/mnt/sm"
 
 
@@ -165,7 +166,9 @@ def spread(values):
 def help_defaults(binary):
     """(lease, grace) that `run` uses when given neither."""
     text = subprocess.run([binary, "run", "--help"], capture_output=True, text=True).stdout
-    found = [re.search(rf"--{flag} <[^>]+>.*?\(default:\s*(\d+)\)", text, re.S) for flag in ("lease-lifetime", "grace-period")]
+    # Each option's help runs until the next line that starts an option.
+    blocks = [re.search(rf"--{flag} <[^>]+>(.*?)(?=\n\s*--|\Z)", text, re.S) for flag in ("lease-lifetime", "grace-period")]
+    found = [re.search(r"default:?\s*(\d+)", b.group(1)) if b else None for b in blocks]
     return tuple(int(f.group(1)) if f else None for f in found)
 
 
@@ -183,10 +186,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scenarios", default="a,b,c")
-    parser.add_argument("--rows", default="defaults,longhorn,lease10,lease5,bare")
+    parser.add_argument("--rows", default="defaults,longhorn,lease10,fast,bare")
     parser.add_argument("--row", action="append", default=[], metavar="NAME='FLAGS'",
                         help="a row of share-manager with these extra `run` flags (repeatable)")
-    parser.add_argument("--idle-rows", default="defaults,lease10,lease5")
+    parser.add_argument("--idle-rows", default="defaults,lease10,fast")
     parser.add_argument("--idle-seconds", type=float, default=60)
     parser.add_argument("--binary", default=RELEASE_BINARY)
     parser.add_argument("--json", help="also write every run's figures here")

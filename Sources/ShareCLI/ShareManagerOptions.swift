@@ -28,13 +28,13 @@ public struct ShareManagerOptions: ParsableArguments, Sendable {
     @Option(help: "Port of the /healthz, /readyz and /metrics server; 0 takes a free one, published in <state-dir>/http-port.")
     public var httpPort: Int = 9500
 
-    @Option(help: "NFSv4 grace period after a restart, in seconds (0-270; default 90, or 15 with --fast-failover).")
+    @Option(help: "NFSv4 grace period after a restart, in seconds (0-270; default 90, or 21 with --fast-failover).")
     public var gracePeriod: Int?
 
-    @Option(help: "NFSv4 lease lifetime, in seconds (1-180; default 60, or 5 with --fast-failover).")
+    @Option(help: "NFSv4 lease lifetime, in seconds (1-180; default 60, or 7 with --fast-failover).")
     public var leaseLifetime: Int?
 
-    @Option(help: "true: lease 5 s and grace 15 s, so Linux clients open new files again within 7 s of a restart or failover (2-5 s measured); clients renew every few seconds, and one cut off for more than 5 s loses its locks. --lease-lifetime and --grace-period, when given, win.")
+    @Option(help: "true: lease 7 s and grace 21 s, so Linux clients open new files again within 7 s of a restart or failover; clients renew every 5 s, and one cut off for more than about 7 s loses its locks. --lease-lifetime and --grace-period, when given, win.")
     public var fastFailover: Bool = false
 
     @Option(help: "Filesystem made on a blank device: ext4 or xfs.")

@@ -90,8 +90,10 @@ extension KernelClientSuites {
                 fileCount(rig.exportPath + "/opens") >= 4 && fileSize(rig.exportPath + "/app-data.bin") >= 10 * 4096
             }
             try #require(settled, "the application did not get going: \(guest.events.suffix(5))")
-            // Two seconds of steady work, then the baseline: `stats` restarts the maxima.
-            try await Task.sleep(for: .seconds(2))
+            // Four more opens (about 2 s) of steady work, then the baseline: `stats` restarts the maxima.
+            let steady = fileCount(rig.exportPath + "/opens") + 4
+            let working = await SocketProbe.waitUntil(timeout: .seconds(30)) { [rig] in fileCount(rig.exportPath + "/opens") >= steady }
+            try #require(working, "the application stopped opening files: \(guest.events.suffix(5))")
             try await guest.request("stats", replies: ["stats"])
             var ready = ""
             if fault == .handoff {

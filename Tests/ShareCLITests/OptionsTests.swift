@@ -65,16 +65,16 @@ struct OptionsTests {
         #expect(resolved.warnings.isEmpty)
     }
 
-    @Test("--fast-failover sets lease 5 / grace 15; an explicit flag or variable wins")
+    @Test("--fast-failover sets lease 7 / grace 21; an explicit flag or variable wins")
     func fastFailover() throws {
         let fast = try ShareManagerOptions.parse(["--volume", "v", "--fast-failover", "true"]).resolve(requireDevice: false)
-        #expect(fast.ganesha.leaseLifetime == 5 && fast.ganesha.gracePeriod == 15 && fast.warnings.isEmpty)
-        let lease = try ShareManagerOptions.parse(["--volume", "v", "--fast-failover", "true", "--lease-lifetime", "8"]).resolve(requireDevice: false)
-        #expect(lease.ganesha.leaseLifetime == 8 && lease.ganesha.gracePeriod == 15)
+        #expect(fast.ganesha.leaseLifetime == 7 && fast.ganesha.gracePeriod == 21 && fast.warnings.isEmpty)
+        let lease = try ShareManagerOptions.parse(["--volume", "v", "--fast-failover", "true", "--lease-lifetime", "10"]).resolve(requireDevice: false)
+        #expect(lease.ganesha.leaseLifetime == 10 && lease.ganesha.gracePeriod == 21)
         let fromEnvironment = EnvironmentFallback.apply(
             to: ["--volume", "v"], environment: ["SHARE_MANAGER_FAST_FAILOVER": "true", "SHARE_MANAGER_GRACE_PERIOD": "20"])
         let both = try ShareManagerOptions.parse(fromEnvironment).resolve(requireDevice: false)
-        #expect(both.ganesha.leaseLifetime == 5 && both.ganesha.gracePeriod == 20)
+        #expect(both.ganesha.leaseLifetime == 7 && both.ganesha.gracePeriod == 20)
     }
 
     @Test("a grace period shorter than the lease is legal but warned about")
