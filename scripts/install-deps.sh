@@ -21,6 +21,8 @@ packages=(
 $serve_only || packages+=(
     # what the tests and benchmarks use
     cryptsetup-bin fdisk lvm2 bcache-tools prometheus python3-venv hyperfine curl
+    # systemd-analyze, which checks deploy/systemd's unit (no running systemd needed)
+    systemd
     # the kernel-client guests (docs/kernel-client.md): the emulator and the C compiler for
     # the guest's probe; the kernel and busybox are downloaded, not installed
     qemu-system-x86 busybox-static gcc libc6-dev xz-utils

@@ -42,7 +42,7 @@ public final class PortHold: Sendable {
         release()
     }
 
-    /// Takes the port if armed and not yet held. Blocks for a loopback connect (microseconds):
+    /// Takes the port if armed and not yet held. Makes system calls that do not wait: still
     /// call it from a thread of its own, such as the one that reaped the server.
     @discardableResult
     public func engage() -> Result<Bool, Errno> {
@@ -91,8 +91,11 @@ public final class PortHold: Sendable {
             return .failure(failure)
         }
         do throws(Errno) {
-            // Backlog 0 admits one connection: ours, and the queue is full.
-            return .success([fd, try connectStream(to: target.reach)])
+            // Backlog 0 admits one connection: ours, and the queue is full. Not waited for: a
+            // client's reconnect may take the one place between our listen and our connect,
+            // and a blocking connect would then wait out SYN retries (minutes) while the
+            // restart waits for this lock; the queue is full either way.
+            return .success([fd, try connectStream(to: target.reach, waiting: false)])
         } catch {
             close(fd)
             return .failure(error)

@@ -1,5 +1,6 @@
 import ChildProcesses
 import Glibc
+import NIOCore
 import Testing
 
 /// `PortHold` on loopback: while held, a connection attempt gets no answer (its SYN is
@@ -21,6 +22,28 @@ struct PortHoldTests {
         hold.disarm()
         #expect(try hold.engage().get() == false, "disarmed: nothing is held")
         #expect(attempt(port, within: 5000) == ECONNREFUSED)
+    }
+
+    /// What `engage` meets when a client's reconnect took the one place in the queue between
+    /// its listen and its own connect: a blocking connect would wait out SYN retries.
+    @Test("a connect not waited for returns at once when the listener's queue is already full")
+    func fullQueue() throws {
+        let port = try freedPort()
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = loopback(port)
+        let listening = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        } && listen(listener, 0) == 0
+        try #require(listening)
+        let target = try SocketAddress(ipAddress: "127.0.0.1", port: Int(port))
+        let first = try connectStream(to: target)
+        defer { close(first) }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let second = try connectStream(to: target, waiting: false)
+        defer { close(second) }
+        #expect(clock.now - started < .milliseconds(500), "a dropped SYN is retried after 1 s; not waited for, the call is back at once")
     }
 
     @Test("an address that is not an IP address arms nothing")
