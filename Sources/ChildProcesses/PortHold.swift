@@ -79,13 +79,10 @@ public final class PortHold: Sendable {
     }
 
     private static func hold(_ target: Target) -> Result<[Int32], Errno> {
-        let fd = socket(target.listen.protocol.rawValue, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return .failure(.last) }
-        var one: Int32 = 1
-        // The dead server's connections may linger in TIME_WAIT on the port.
-        guard setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) == 0,
-              target.listen.withSockAddr({ bind(fd, $0, socklen_t($1)) }) == 0,
-              listen(fd, 0) == 0 else {
+        // SO_REUSEADDR: the dead server's connections may linger in TIME_WAIT on the port.
+        let fd: Int32
+        do throws(Errno) { fd = try boundStreamSocket(target.listen) } catch { return .failure(error) }
+        guard listen(fd, 0) == 0 else {
             let failure = Errno.last
             close(fd)
             return .failure(failure)

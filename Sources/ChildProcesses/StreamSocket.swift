@@ -22,3 +22,31 @@ public func connectStream(to address: SocketAddress, waiting: Bool = true) throw
     }
     return fd
 }
+
+/// nil when a TCP server could bind `host:port` now, else the errno (`EADDRINUSE` when another
+/// socket listens there): the kernel's own answer, from a bind closed at once. A host that is
+/// not a numeric address is not judged.
+public func streamBindError(host: String, port: UInt16) -> Errno? {
+    guard let address = try? SocketAddress(ipAddress: host, port: Int(port)) else { return nil }
+    do throws(Errno) {
+        close(try boundStreamSocket(address))
+        return nil
+    } catch {
+        return error
+    }
+}
+
+/// A close-on-exec stream socket bound to `address` with SO_REUSEADDR, as Ganesha binds its
+/// own, so that connections of an earlier server in TIME_WAIT do not count.
+func boundStreamSocket(_ address: SocketAddress) throws(Errno) -> Int32 {
+    let fd = socket(address.protocol.rawValue, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { throw .last }
+    var one: Int32 = 1
+    guard setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) == 0,
+          address.withSockAddr({ bind(fd, $0, socklen_t($1)) }) == 0 else {
+        let failure = Errno.last
+        close(fd)
+        throw failure
+    }
+    return fd
+}

@@ -123,7 +123,7 @@ extension Supervisor {
     /// readiness wait, while clients already reclaim, is no reason to move them.
     private func releasePortIfTaken() {
         guard options.ganesha.nfsPort == 0, let pinned = endpoint?.port,
-              TCPPort.bindError(host: options.ganesha.nfsAddress.value, port: pinned) == .addressInUse
+              streamBindError(host: options.ganesha.nfsAddress.value, port: pinned) == .addressInUse
         else { return }
         logger.warning("another process holds NFS port \(pinned); the next Ganesha picks a new port, and clients must follow endpoint.json", metadata: ["file": "\(layout.endpointFile)"])
         endpoint = nil

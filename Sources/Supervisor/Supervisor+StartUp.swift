@@ -78,7 +78,7 @@ extension Supervisor {
     private func refuseTakenNFSPort() throws(StartupError) {
         let port = options.ganesha.nfsPort
         let address = options.ganesha.nfsAddress.value
-        guard port != 0, let failure = TCPPort.bindError(host: address, port: port) else { return }
+        guard port != 0, let failure = streamBindError(host: address, port: port) else { return }
         let why = failure == .addressInUse ? "is already in use" : "cannot be listened on (\(failure))"
         throw .nfsPortUnavailable(address: address, port: port, why: why)
     }
