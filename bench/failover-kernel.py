@@ -20,6 +20,8 @@ Rows, measured one after the other in the same run, each with a fresh volume and
              client, which renews no sooner than 5 s after the last renewal: an idle
              client's lease expires; its idle minute shows it)
   fast       share-manager --fast-failover true (the preset: lease 7, grace 21)
+  nokeep     share-manager --keep-connections false: clients' connections close with Ganesha
+             and meet the port hold (the baseline of connection keeping)
   bare       ganesha.nfsd -F under `while :; do ganesha.nfsd -F ...; done`, a config like
              Longhorn's (Lease 60, Grace 90, NFSv4.1/4.2 only) with the fs recovery backend in a
              folder on the volume; for b and c the bench plays the orchestrator (loop killed,
@@ -61,7 +63,7 @@ SCENARIOS = {"a": "Ganesha SIGKILL, in place", "b": "share-manager + Ganesha SIG
              "c": "SIGTERM, fresh instance"}
 ROWS = {"defaults": "", "longhorn": "--lease-lifetime 60 --grace-period 90",
         "lease10": "--lease-lifetime 10 --grace-period 30", "lease5": "--lease-lifetime 5 --grace-period 15",
-        "fast": "--fast-failover true", "bare": None}
+        "fast": "--fast-failover true", "nokeep": "--keep-connections false", "bare": None}
 GUEST_DIR = "/mnt/sm"
 
 
@@ -186,7 +188,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scenarios", default="a,b,c")
-    parser.add_argument("--rows", default="defaults,longhorn,lease10,fast,bare")
+    parser.add_argument("--rows", default="defaults,longhorn,lease10,fast,nokeep,bare")
     parser.add_argument("--row", action="append", default=[], metavar="NAME='FLAGS'",
                         help="a row of share-manager with these extra `run` flags (repeatable)")
     parser.add_argument("--idle-rows", default="defaults,lease10,fast")

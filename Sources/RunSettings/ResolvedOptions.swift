@@ -28,6 +28,8 @@ public struct ResolvedOptions: Sendable {
     public var control: ControlSettings
     /// Said once at start: legal, but probably not what the operator meant.
     public var warnings: [String]
+    /// Hold clients' connections open while Ganesha restarts in place (`ConnectionKeeper`).
+    public var keepConnections = true
 
     public var volume: VolumeName { ganesha.volume }
 

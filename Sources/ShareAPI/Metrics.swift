@@ -19,6 +19,8 @@ public final class ShareMetrics: Sendable {
     let graceRemaining: Gauge
     let recoveryClients: Gauge
     let reclaimedClients: Gauge
+    let connectionKeeping: Gauge
+    let keptConnections: Gauge
     /// Ganesha's own counters and the processes' resources, refreshed at each scrape.
     let statistics: GaneshaMetrics
     private let restarts: Counter
@@ -65,6 +67,11 @@ public final class ShareMetrics: Sendable {
         graceRemaining = gauge("grace_remaining_seconds", "Seconds left of the configured grace period; Ganesha may lift it earlier.")
         recoveryClients = gauge("recovery_clients", "Client records Ganesha loaded from the recovery store for the current or last grace period.")
         reclaimedClients = gauge("reclaimed_clients", "Of those records, clients that have completed their reclaim.")
+        connectionKeeping = gauge(
+            "connection_keeping",
+            "1 while clients' connections are kept open across a Ganesha restart (--keep-connections); 0 when off or refused (pidfd_getfd: the log says why)."
+        )
+        keptConnections = gauge("kept_connections", "Client connections share-manager holds a duplicate of, so that they outlive a Ganesha restart.")
         restarts = registry.makeCounter(
             descriptor: MetricNameDescriptor(
                 namespace: "share_manager", metricName: "ganesha_restarts", unitName: "total",
@@ -188,6 +195,8 @@ public final class ShareMetrics: Sendable {
             reclaimedClients.set(Double(grace.reclaimedClients))
         }
         setRestarts(sample.ganeshaRestarts)
+        connectionKeeping.set(Double(sample.keptConnections == nil ? 0 : 1))
+        keptConnections.set(Double(sample.keptConnections ?? 0))
         setRecordWriteFailures(sample.recordWriteFailures)
         if let age = sample.heartbeatAge {
             heartbeatAge.set(Double(age.components.seconds) + Double(age.components.attoseconds) / 1e18)

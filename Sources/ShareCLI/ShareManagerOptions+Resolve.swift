@@ -86,7 +86,7 @@ extension ShareManagerOptions {
         settings.enableNFSv40 = enableNfsv40
         try resolveAccess(into: &settings, warnings: &warnings)
         settings.exportConfig = try SafePath(validating: state.appending("export.conf"), flag: "state-dir")
-        return ResolvedOptions(
+        var resolved = ResolvedOptions(
             device: checkedDevice,
             mountPoint: mountPath,
             stateDir: state,
@@ -105,6 +105,8 @@ extension ShareManagerOptions {
             control: try resolveControl(stateDir: state),
             warnings: warnings
         )
+        resolved.keepConnections = keepConnections
+        return resolved
     }
 }
 

@@ -45,6 +45,7 @@ extension Supervisor: ShareSupervising {
         }
         sample.grace = graceMessage()
         sample.ganeshaRestarts = restarts
+        sample.keptConnections = options.keepConnections && keepingFailure == nil ? keeper.count : nil
         sample.recordWriteFailures = recordFailures.count
         sample.heartbeatAge = age
         // One bound for every D-Bus question of the scrape, the export count included. No

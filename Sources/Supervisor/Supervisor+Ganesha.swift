@@ -31,7 +31,9 @@ extension Supervisor {
         // A listener of ours on the port excludes Ganesha's bind. Disarmed until this Ganesha
         // serves: a hold taken when it dies during its start would stall our own readiness
         // connect to the port (a dropped SYN), and no client is back yet to gain from it.
-        await portHold.release(after: Self.portHoldMinimum)
+        // With connections kept, the clients that would meet the hold are only those that
+        // connected since the last sync: none need the wait.
+        await portHold.release(after: keeper.count > 0 ? .zero : Self.portHoldMinimum)
         portHold.disarm()
         let started: SupervisedProcess
         do {
@@ -51,8 +53,9 @@ extension Supervisor {
             throw .ganeshaDidNotStart("\(error)")
         }
         ganesha = started
-        started.onExit { [sink, portHold, logger, pid = started.pid] in
+        started.onExit { [sink, portHold, keeper, logger, pid = started.pid] in
             // At once, from the reaping thread: clients reconnect within tens of milliseconds.
+            keeper.serverDied()
             if case .failure(let error) = portHold.engage() {
                 logger.warning("cannot hold the NFS port while Ganesha restarts: \(error); clients that reconnect meanwhile are refused and back off 3 s")
             }
@@ -81,6 +84,7 @@ extension Supervisor {
             throw error
         }
         logger.info("Ganesha started", metadata: ["pid": .stringConvertible(started.pid), "port": .stringConvertible(port)])
+        await keepConnections(of: started.pid, port: port)
         publishEndpoint(port: port, pid: started.pid)
     }
 

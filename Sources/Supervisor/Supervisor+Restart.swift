@@ -70,6 +70,9 @@ extension Supervisor {
             // A stop asked for meanwhile: the tear-down stops this Ganesha in order, within its timeout.
             if stopAsked { return }
             logger.error("restarting Ganesha failed: \(error)")
+            // Kept connections stay held for the next attempt: released now, their clients
+            // would meet a closed port and back off 3 s and more. The restart budget bounds
+            // the wait; giving up releases them in the tear-down.
             if let ganesha, ganesha.isRunning {
                 // Its exit event, when it comes, counts as this failure.
                 await stopBounded(ganesha, grace: .seconds(5))

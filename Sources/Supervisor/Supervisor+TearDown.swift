@@ -23,6 +23,8 @@ extension Supervisor {
     func tearDown() async -> Bool {
         // A Ganesha stopped in order is not restarted; the next server may be another instance.
         portHold.disarm()
+        // Ganesha's own stop must close its connections; a duplicate of ours would hide it.
+        keeper.release()
         let began = ContinuousClock.now
         let deadline = began + options.shutdownTimeout
         let (outcomes, report) = AsyncStream.makeStream(of: StopOutcome.self)

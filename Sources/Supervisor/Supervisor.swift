@@ -47,6 +47,10 @@ public actor Supervisor {
     var epochs = EpochCounter()
     /// Drops clients' connection attempts while Ganesha restarts in place (`PortHold`).
     nonisolated let portHold = PortHold()
+    /// Holds clients' connections open while Ganesha restarts in place (`ConnectionKeeper`).
+    nonisolated let keeper = ConnectionKeeper()
+    /// Why connections are not kept (pidfd_getfd refused), once found: then nothing is tried again.
+    var keepingFailure: String?
 
     /// Taken offline over the control API: readiness says so, and a restarted Ganesha
     /// (whose config includes the export) has it removed again.

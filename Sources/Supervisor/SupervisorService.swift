@@ -81,6 +81,9 @@ extension Supervisor {
                 group.addTask { await self.pingWatchdog(every: interval) }
             }
             group.addTask { await HeartbeatFollower(supervisor: self).run() }
+            if options.keepConnections {
+                group.addTask { await self.followConnections() }
+            }
             await withGracefulShutdownHandler {
                 await followChildren()
             } onGracefulShutdown: { [sink] in

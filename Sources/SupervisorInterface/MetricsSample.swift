@@ -13,6 +13,8 @@ public struct MetricsSample: Sendable {
     public var space: Space?
     public var grace: ControlMessage.Grace?
     public var ganeshaRestarts: Int = 0
+    /// Client connections held open for Ganesha's restart; nil when none are kept (off, or refused).
+    public var keptConnections: Int?
     public var recordWriteFailures: Int = 0
     public var heartbeatAge: Duration?
     /// Ganesha's own counters; nil while it does not run or has not answered yet.

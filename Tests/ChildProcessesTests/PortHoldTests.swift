@@ -10,7 +10,7 @@ import Testing
 struct PortHoldTests {
     @Test("held: attempts are dropped and binds excluded; released: refused")
     func holdAndRelease() async throws {
-        let port = try freedPort()
+        let port = try freedLoopbackPort()
         let hold = PortHold()
         #expect(hold.arm(host: "127.0.0.1", port: port, reachHost: "127.0.0.1"))
         #expect(try hold.engage().get() == true)
@@ -28,10 +28,10 @@ struct PortHoldTests {
     /// its listen and its own connect: a blocking connect would wait out SYN retries.
     @Test("a connect not waited for returns at once when the listener's queue is already full")
     func fullQueue() throws {
-        let port = try freedPort()
+        let port = try freedLoopbackPort()
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(listener) }
-        var address = loopback(port)
+        var address = loopbackAddress(port)
         let listening = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         } && listen(listener, 0) == 0
@@ -51,34 +51,13 @@ struct PortHoldTests {
         #expect(!PortHold().arm(host: "nfs.example", port: 2049, reachHost: "127.0.0.1"))
     }
 
-    /// A port a listener of ours had and gave up, so nothing listens on it.
-    private func freedPort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = loopback(0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        try #require(bound)
-        return UInt16(bigEndian: address.sin_port)
-    }
-
-    private func loopback(_ port: UInt16) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return address
-    }
-
     /// A non-blocking connect: 0 when accepted, its errno when refused, ETIMEDOUT when
     /// nothing answered within `milliseconds` (a refusal comes at once, but a loaded machine
     /// may take a while to deliver it).
     private func attempt(_ port: UInt16, within milliseconds: Int32) -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         defer { close(fd) }
-        var address = loopback(port)
+        var address = loopbackAddress(port)
         let started = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
@@ -98,7 +77,7 @@ struct PortHoldTests {
         defer { close(fd) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = loopback(port)
+        var address = loopbackAddress(port)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }

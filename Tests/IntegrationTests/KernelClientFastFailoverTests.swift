@@ -5,7 +5,8 @@ import TestSupport
 extension KernelClientSuites {
     /// `--fast-failover` as the Linux kernel client lives it (issue 19, goal 5): after a SIGTERM
     /// handoff to a fresh instance and after Ganesha is SIGKILLed and restarted in place, the
-    /// application's new opens resume within 7 s and its writes within 3.6 s. One guest; each
+    /// application's new opens resume within 7 s and its writes within 3.6 s (0.5 s in place,
+    /// where its connection is kept open across the restart). One guest; each
     /// run is a handoff, then a kill of the fresh instance's Ganesha (a fresh share-manager
     /// restarts at once; a second death within 5 minutes would wait 1 s). Runs from
     /// SHARE_MANAGER_KERNEL_FAST_RUNS (default 1). SHARE_MANAGER_KERNEL_LEASE and _GRACE, when
@@ -45,6 +46,9 @@ extension KernelClientSuites {
                                     format: "KERNEL-FAST run=%d fault=%@ lease=%@ writes_stalled_s=%.2f opens_stalled_s=%.2f %@\n",
                                     run, fault.rawValue, lease, writes, opens, ready).utf8))
                                 #expect(writes <= 3.6, "run \(run), \(fault): writes stalled \(writes) s")
+                                // In place the connection is kept (share-manager's duplicate) until the new
+                                // Ganesha listens: 0.01-0.05 s measured; closed with Ganesha, 1.0 s at best.
+                                if fault == .ganeshaKilled { #expect(writes <= 0.5, "run \(run): writes stalled \(writes) s after an in-place restart") }
                                 if !explicit { #expect(opens <= 7.0, "run \(run), \(fault): new opens stalled \(opens) s") }
                             }
                         }

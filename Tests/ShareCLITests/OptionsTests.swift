@@ -77,6 +77,14 @@ struct OptionsTests {
         #expect(both.ganesha.leaseLifetime == 7 && both.ganesha.gracePeriod == 20)
     }
 
+    @Test("connections are kept across a restart unless --keep-connections false (or its variable) says not")
+    func keepConnections() throws {
+        #expect(try ShareManagerOptions.parse(["--volume", "v"]).resolve(requireDevice: false).keepConnections)
+        #expect(try !ShareManagerOptions.parse(["--volume", "v", "--keep-connections", "false"]).resolve(requireDevice: false).keepConnections)
+        let fromEnvironment = EnvironmentFallback.apply(to: ["--volume", "v"], environment: ["SHARE_MANAGER_KEEP_CONNECTIONS": "false"])
+        #expect(try !ShareManagerOptions.parse(fromEnvironment).resolve(requireDevice: false).keepConnections)
+    }
+
     @Test("a grace period shorter than the lease is legal but warned about")
     func graceShorterThanLease() throws {
         let resolved = try ShareManagerOptions.parse(["--volume", "v", "--grace-period", "30", "--lease-lifetime", "60"])

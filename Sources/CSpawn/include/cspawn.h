@@ -17,4 +17,10 @@ pid_t cspawn_spawn(const char *path, char *const argv[], char *const envp[], int
 /// a pipe made without close-on-exec leaks into whatever another thread starts meanwhile.
 int cspawn_pipe(int fds[2]);
 
+/// pidfd_open(pid, 0) and pidfd_getfd(pidfd, fd, 0) (Linux 5.3 and 5.6), which Swift cannot
+/// call through the variadic syscall(2); -1 with errno set on failure. The duplicate is
+/// close-on-exec.
+int cspawn_pidfd_open(pid_t pid);
+int cspawn_pidfd_getfd(int pidfd, int fd);
+
 #endif

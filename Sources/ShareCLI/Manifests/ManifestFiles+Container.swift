@@ -94,11 +94,14 @@ extension ManifestFiles {
                     runAsUser: 0
                     runAsNonRoot: false
                     # SYS_ADMIN: mount, umount, fstrim, xfs_growfs; DAC_READ_SEARCH: Ganesha's
-                    # open_by_handle_at; SYS_RESOURCE: resize2fs on a mounted ext4. Nothing of the
-                    # runtime's default set is dropped: Ganesha acts for every client uid with
-                    # DAC_OVERRIDE, FOWNER, FSETID, CHOWN, SETUID and SETGID (docs/container.md).
+                    # open_by_handle_at; SYS_RESOURCE: resize2fs on a mounted ext4; SYS_PTRACE:
+                    # only so that the seccomp profile below allows pidfd_getfd, with which
+                    # clients' connections outlive a Ganesha restart (--keep-connections; without
+                    # it they reconnect 1 s later). Nothing of the runtime's default set is
+                    # dropped: Ganesha acts for every client uid with DAC_OVERRIDE, FOWNER,
+                    # FSETID, CHOWN, SETUID and SETGID (docs/container.md).
                     capabilities:
-                      add: [SYS_ADMIN, DAC_READ_SEARCH, SYS_RESOURCE]
+                      add: [SYS_ADMIN, DAC_READ_SEARCH, SYS_RESOURCE, SYS_PTRACE]
                     # no_new_privs: nothing here gains privileges through exec (every process
                     # starts as root with these capabilities in hand), so no setuid binary in the
                     # image can lend any; deploy/measure-footprint.sh runs share-manager with it.
@@ -109,8 +112,9 @@ extension ManifestFiles {
                     readOnlyRootFilesystem: true
                     # containerd's default profile (contrib/seccomp/seccomp_default.go) allows
                     # mount, umount2, name_to_handle_at and clone3 when CAP_SYS_ADMIN is in the
-                    # bounding set, and open_by_handle_at with CAP_DAC_READ_SEARCH: every syscall
-                    # a traced run made. Another runtime: check its profile, or set Unconfined.
+                    # bounding set, open_by_handle_at with CAP_DAC_READ_SEARCH and pidfd_getfd
+                    # with CAP_SYS_PTRACE: every syscall a traced run made. Another runtime: check
+                    # its profile, or set Unconfined.
                     seccompProfile:
                       type: RuntimeDefault
                     # The runtime's default AppArmor profile has "deny mount," (containerd's
