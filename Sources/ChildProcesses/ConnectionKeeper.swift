@@ -55,12 +55,16 @@ public final class ConnectionKeeper: Sendable {
     public var count: Int { state.withLock { $0.kept.values.count { $0.fd != nil } } }
 
     /// Follows the server `pid`, which serves on `port`; what was kept of an earlier server
-    /// is released first (call it once the new server listens).
+    /// is released first (call it once the new server listens). A server that died already
+    /// changes nothing: what is kept waits for the one after it.
     public func watch(pid: Int32, port: UInt16) throws(SystemCallError) {
         let pidfd: Int32
         do throws(Errno) {
             pidfd = try retryingInterrupts { cspawn_pidfd_open(pid) }
-        } catch { throw SystemCallError("pidfd_open", path: "pid \(pid)", errno: error) }
+        } catch {
+            if error == .noSuchProcess { return }
+            throw SystemCallError("pidfd_open", path: "pid \(pid)", errno: error)
+        }
         let old = state.withLock { state -> [Int32] in
             let old = Self.takeAll(&state)
             state.pid = pid
@@ -108,8 +112,11 @@ public final class ConnectionKeeper: Sendable {
             do throws(Errno) {
                 duplicate = try retryingInterrupts { cspawn_pidfd_getfd(pidfd, fd) }
             } catch {
-                // The socket closed between our listing and now is no loss; anything else is.
-                if error != .badFileDescriptor { failure = SystemCallError("pidfd_getfd", path: "/proc/\(pid)/fd/\(fd)", errno: error) }
+                // A socket closed, or the server gone, since our listing is no loss; anything
+                // else (EPERM: no ptrace rights, or seccomp) is.
+                if error != .badFileDescriptor && error != .noSuchProcess {
+                    failure = SystemCallError("pidfd_getfd", path: "/proc/\(pid)/fd/\(fd)", errno: error)
+                }
                 continue
             }
             if Self.isConnection(duplicate, onPort: port) {
