@@ -132,7 +132,7 @@ public final class ConnectionKeeper: Sendable {
         // kernel closed them all): nothing in it was closed by the server itself.
         let exiting = !(0...2).allSatisfy(present.contains)
         if !exiting { gone += known.keys.filter { !present.contains($0) } }
-        let closing = state.withLock { state -> [Int32] in
+        let (closing, stillFollowed) = state.withLock { state -> ([Int32], Bool) in
             // Another `watch`, `release` or a death came meanwhile: what we took is still the
             // server's connections, and keeping them is the point; what we judged gone is not.
             let current = state.generation == generation && state.pid == pid && !state.frozen
@@ -147,10 +147,13 @@ public final class ConnectionKeeper: Sendable {
             } else {
                 closing += added.values.compactMap(\.fd)
             }
-            return closing
+            return (closing, state.pid == pid && state.pidfd == pidfd && !state.frozen)
         }
         closing.forEach { close($0) }
-        if let failure { throw failure }
+        // A failure after a `release` or `watch` meanwhile (our pidfd closed under us, its
+        // number perhaps reused) or a death says nothing about our rights: only report one
+        // about the server we still follow.
+        if let failure, stillFollowed { throw failure }
     }
 
     private static func takeAll(_ state: inout State) -> [Int32] {
