@@ -98,7 +98,7 @@ public final class ConnectionKeeper: Sendable {
             return (state.pid, state.pidfd, state.port, state.frozen ? nil : state.kept, state.generation)
         }
         guard let known, pidfd >= 0 else { return }
-        guard let listing = Self.descriptors(pid: pid) else { return }
+        guard let listing = ProcessDescriptors.list(pid: pid) else { return }
         var added: [Int32: Kept] = [:]
         var gone: [Int32] = []
         var failure: SystemCallError?
@@ -188,10 +188,13 @@ public final class ConnectionKeeper: Sendable {
             return false
         }
     }
+}
 
-    /// The server's descriptors and what each refers to; nil when its table cannot be read
-    /// (the process is gone).
-    private static func descriptors(pid: Int32) -> [(fd: Int32, link: String)]? {
+/// Another process's open descriptors, from /proc/<pid>/fd: each number and what its link
+/// names (`socket:[inode]`, a path, `pipe:[...]`).
+public enum ProcessDescriptors {
+    /// nil when the table cannot be read (the process is gone, or not ours to read).
+    public static func list(pid: Int32) -> [(fd: Int32, link: String)]? {
         let path = "/proc/\(pid)/fd"
         guard let dir = opendir(path) else { return nil }
         defer { closedir(dir) }

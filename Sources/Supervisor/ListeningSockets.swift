@@ -1,3 +1,4 @@
+import ChildProcesses
 import SupervisorInterface
 import FoundationEssentials
 import Glibc
@@ -24,15 +25,11 @@ enum ListeningSockets {
     }
 
     private static func socketInodes(pid: Int32) -> Set<UInt64> {
-        let dir = "/proc/\(pid)/fd"
-        let fds = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
-        var inodes = Set<UInt64>()
-        for fd in fds {
-            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(dir)/\(fd)"),
-                  target.hasPrefix("socket:["), target.hasSuffix("]") else { continue }
-            if let inode = UInt64(target.dropFirst(8).dropLast()) { inodes.insert(inode) }
-        }
-        return inodes
+        let links = ProcessDescriptors.list(pid: pid) ?? []
+        return Set(links.compactMap { entry -> UInt64? in
+            guard entry.link.hasPrefix("socket:["), entry.link.hasSuffix("]") else { return nil }
+            return UInt64(entry.link.dropFirst(8).dropLast())
+        })
     }
 
     /// One row of /proc/net/tcp{,6}: `sl local_address rem_address st ... uid timeout inode`.
